@@ -1,0 +1,132 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec } from "./specs";
+
+/** Arguments of {@link ArgoCd}. */
+export interface ArgoCdArgs {
+    /** Install Argo CD with Helm; false when it is already installed. @default true */
+    enabled?: boolean;
+    /** Pinned `argo-cd` chart version. @default "10.1.1" */
+    chartVersion?: string;
+    /** Helm repository of the chart. @default "https://argoproj.github.io/argo-helm" */
+    chartRepo?: string;
+    /** Argo CD namespace. @default "argocd" */
+    namespace?: string;
+    /** Repository URL prefix the repo-creds apply to, e.g. `https://gitlab.com/gitops-poc-dzha`. */
+    repoPrefix: string;
+    /** Git user name for the repo-creds (e.g. a deploy token's username). */
+    repoUsername: pulumi.Input<string>;
+    /** Git password/token for the repo-creds (secret). */
+    repoPassword: pulumi.Input<string>;
+    /** AppProject name. */
+    project: string;
+    /** Environments the project may deploy to. */
+    environments: EnvironmentSpec[];
+    /** Services; one Application per service × environment. @default [] */
+    services?: ServiceSpec[];
+    /** Chart the services are rendered with. */
+    appChart: AppChartSpec;
+    /** Git revision of the service repos' `.cicd/` values. @default "HEAD" */
+    targetRevision?: string;
+    /** Explicit Kubernetes provider. */
+    provider: k8s.Provider;
+}
+
+/**
+ * Argo CD: the Helm release (when enabled), a repo-creds Secret for the GitLab group, an
+ * AppProject restricted to the group's repos and the stack's namespaces, and the bootstrap
+ * ApplicationSet. Replaces `setup-pull-based.sh` and the gitops-config bootstrap app.
+ */
+export class ArgoCd extends pulumi.ComponentResource {
+    /** Argo CD namespace. */
+    public readonly namespace: string;
+    /** Name of the ApplicationSet. */
+    public readonly applicationSetName: string;
+    /** Names of the Applications the ApplicationSet generates. */
+    public readonly applicationNames: string[];
+
+    constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:argocd:ArgoCd", name, {}, opts);
+        const namespace = args.namespace ?? "argocd";
+        const childOpts = { parent: this, provider: args.provider };
+        const services = args.services ?? [];
+
+        const crdDependencies: pulumi.Resource[] = [];
+        if (args.enabled ?? true) {
+            crdDependencies.push(
+                new k8s.helm.v3.Release(
+                    `${name}-release`,
+                    {
+                        name: "argocd",
+                        chart: "argo-cd",
+                        version: args.chartVersion ?? "10.1.1",
+                        repositoryOpts: { repo: args.chartRepo ?? "https://argoproj.github.io/argo-helm" },
+                        namespace,
+                        createNamespace: true,
+                        atomic: true,
+                        values: { crds: { install: true, keep: true } },
+                    },
+                    childOpts,
+                ),
+            );
+        }
+        const crOpts = { ...childOpts, dependsOn: crdDependencies };
+
+        new k8s.core.v1.Secret(
+            `${name}-repo-creds`,
+            {
+                metadata: {
+                    name: "gitlab-repo-creds",
+                    namespace,
+                    labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+                },
+                type: "Opaque",
+                stringData: {
+                    type: "git",
+                    url: args.repoPrefix,
+                    username: args.repoUsername,
+                    password: pulumi.secret(args.repoPassword),
+                },
+            },
+            crOpts,
+        );
+
+        new k8s.apiextensions.CustomResource(
+            `${name}-project`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "AppProject",
+                metadata: { name: args.project, namespace },
+                spec: appProjectSpec({
+                    description: `gitops-platform services (${args.environments.map((e) => e.name).join(", ")})`,
+                    repoPrefix: args.repoPrefix,
+                    appChart: args.appChart,
+                    namespaces: args.environments.map((e) => e.namespace),
+                }),
+            },
+            crOpts,
+        );
+
+        this.applicationSetName = `${args.project}-services`;
+        new k8s.apiextensions.CustomResource(
+            `${name}-applicationset`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "ApplicationSet",
+                metadata: { name: this.applicationSetName, namespace },
+                spec: applicationSetSpec({
+                    project: args.project,
+                    services,
+                    environments: args.environments,
+                    appChart: args.appChart,
+                    targetRevision: args.targetRevision ?? "HEAD",
+                }),
+            },
+            crOpts,
+        );
+
+        this.namespace = namespace;
+        this.applicationNames = services.flatMap((s) => args.environments.map((e) => `${s.name}-${e.name}`));
+        this.registerOutputs({ namespace, applicationSetName: this.applicationSetName, applicationNames: this.applicationNames });
+    }
+}

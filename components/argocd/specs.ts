@@ -1,0 +1,108 @@
+/**
+ * Specs of the Argo CD custom resources gitops-platform manages (AppProject, bootstrap
+ * ApplicationSet). Pure functions: the component wraps them, tests check them against the CRDs.
+ */
+
+/** In-cluster API server address Argo CD deploys to. */
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+/** A service deployed into every environment. */
+export interface ServiceSpec {
+    /** Service name; the Application is `<name>-<env>`. */
+    name: string;
+    /** Git URL of the service repository (holds `.cicd/default.yaml` and `.cicd/<env>.yaml`). */
+    repoURL: string;
+    /** Argo CD sync wave of the service's Applications. */
+    syncWave: number;
+}
+
+/** An environment namespace Applications deploy into. */
+export interface EnvironmentSpec {
+    /** Environment name, e.g. `dev`. */
+    name: string;
+    /** Namespace, e.g. `poc-dev`. */
+    namespace: string;
+}
+
+/** The Helm chart every service is rendered with (the seed's k8app `app` chart). */
+export interface AppChartSpec {
+    /** Helm repository URL. */
+    repoURL: string;
+    /** Chart name. */
+    chart: string;
+    /** Pinned chart version. */
+    version: string;
+}
+
+/** AppProject limited to the group's repositories, the service chart and the stack's namespaces. */
+export function appProjectSpec(a: { description: string; repoPrefix: string; appChart: AppChartSpec; namespaces: string[] }) {
+    return {
+        description: a.description,
+        sourceRepos: [`${a.repoPrefix}/*`, a.appChart.repoURL],
+        destinations: a.namespaces.map((namespace) => ({ server: IN_CLUSTER, namespace })),
+        // Services deploy namespaced objects only; namespaces themselves are Pulumi's.
+        clusterResourceWhitelist: [],
+        namespaceResourceWhitelist: [{ group: "*", kind: "*" }],
+    };
+}
+
+/**
+ * Bootstrap ApplicationSet: one Application `<service>-<env>` per service × environment, in that
+ * environment's namespace, rendered from the service chart with the service repo's
+ * `.cicd/default.yaml` and `.cicd/<env>.yaml` as values (multi-source `$values` ref).
+ */
+export function applicationSetSpec(a: {
+    project: string;
+    services: ServiceSpec[];
+    environments: EnvironmentSpec[];
+    appChart: AppChartSpec;
+    targetRevision: string;
+}) {
+    const elements = a.services.flatMap((s) =>
+        a.environments.map((e) => ({
+            service: s.name,
+            env: e.name,
+            namespace: e.namespace,
+            repoURL: s.repoURL,
+            syncWave: String(s.syncWave),
+        })),
+    );
+    return {
+        goTemplate: true,
+        goTemplateOptions: ["missingkey=error"],
+        generators: [{ list: { elements } }],
+        // Deleting the ApplicationSet must not cascade into every running service.
+        syncPolicy: { preserveResourcesOnDeletion: true },
+        template: {
+            metadata: {
+                name: "{{.service}}-{{.env}}",
+                labels: {
+                    "app.kubernetes.io/managed-by": "gitops-platform",
+                    "gitops-platform/service": "{{.service}}",
+                    "gitops-platform/environment": "{{.env}}",
+                },
+                annotations: { "argocd.argoproj.io/sync-wave": "{{.syncWave}}" },
+            },
+            spec: {
+                project: a.project,
+                sources: [
+                    {
+                        repoURL: a.appChart.repoURL,
+                        chart: a.appChart.chart,
+                        targetRevision: a.appChart.version,
+                        helm: {
+                            releaseName: "{{.service}}",
+                            valueFiles: ["$values/.cicd/default.yaml", "$values/.cicd/{{.env}}.yaml"],
+                        },
+                    },
+                    { repoURL: "{{.repoURL}}", targetRevision: a.targetRevision, ref: "values" },
+                ],
+                destination: { server: IN_CLUSTER, namespace: "{{.namespace}}" },
+                syncPolicy: {
+                    automated: { prune: true, selfHeal: true },
+                    syncOptions: ["ServerSideApply=true"],
+                },
+            },
+        },
+    };
+}

@@ -1,0 +1,135 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** Name of the registry pull secret VSO creates in every environment namespace. */
+export const REGISTRY_SECRET_NAME = "regsecret";
+/** Name of the VaultAuth every environment namespace gets (k8app's `secretsProvider.vault.authRef`). */
+export const VAULT_AUTH_NAME = "vault-auth";
+
+/** Arguments of {@link EnvironmentNamespace}. */
+export interface EnvironmentNamespaceArgs {
+    /** Namespace name, e.g. `poc-dev`. */
+    namespace: string;
+    /** Environment name, recorded as a label. */
+    environment: string;
+    /** Vault Kubernetes auth role the namespace logs in with, e.g. `poc-dev-default`. */
+    vaultRole: pulumi.Input<string>;
+    /** Vault Kubernetes auth mount. @default "kubernetes" */
+    vaultAuthMount?: pulumi.Input<string>;
+    /** Audiences of the ServiceAccount token VSO requests. @default ["vault"] */
+    audiences?: string[];
+    /** KV v2 mount holding the registry credentials. @default "secret" */
+    kvMount?: pulumi.Input<string>;
+    /** KV path (no mount, no `data/`) of the registry credentials, e.g. `gitops-poc-dzha/platform/registry`. */
+    registrySecretPath: pulumi.Input<string>;
+    /** How often VSO re-reads the registry credentials. @default "1h" */
+    refreshAfter?: string;
+    /** ServiceAccounts that get `imagePullSecrets: [regsecret]`. @default ["default"] */
+    serviceAccounts?: string[];
+    /** Protect the Namespace against deletion/replacement. @default false */
+    protect?: boolean;
+    /** Resources that bring the VSO CRDs (the operator's Helm release). @default [] */
+    crdDependencies?: pulumi.Resource[];
+    /** Explicit Kubernetes provider. */
+    provider: k8s.Provider;
+}
+
+/**
+ * One environment namespace: the Namespace, a VaultAuth `vault-auth`, a VaultStaticSecret that
+ * keeps Secret `regsecret` (kubernetes.io/dockerconfigjson) in sync with Vault, and
+ * `imagePullSecrets: [regsecret]` patched onto the namespace's ServiceAccounts (server-side apply,
+ * without taking ownership of the ServiceAccounts). Replaces `setup-registry-secret.sh` and the
+ * platform-core namespace and VaultAuth templates.
+ */
+export class EnvironmentNamespace extends pulumi.ComponentResource {
+    /** The namespace name (resolves after the Namespace exists). */
+    public readonly namespace: pulumi.Output<string>;
+    /** Name of the synced pull secret. */
+    public readonly pullSecretName: string = REGISTRY_SECRET_NAME;
+
+    constructor(name: string, args: EnvironmentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:kubernetes:EnvironmentNamespace", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: args.namespace,
+                    labels: {
+                        "app.kubernetes.io/managed-by": "gitops-platform",
+                        "gitops-platform/environment": args.environment,
+                    },
+                },
+            },
+            { ...childOpts, protect: args.protect ?? false },
+        );
+        const namespace = ns.metadata.name;
+        const crOpts = { ...childOpts, dependsOn: args.crdDependencies ?? [] };
+
+        const auth = new k8s.apiextensions.CustomResource(
+            `${name}-vault-auth`,
+            {
+                apiVersion: "secrets.hashicorp.com/v1beta1",
+                kind: "VaultAuth",
+                metadata: { name: VAULT_AUTH_NAME, namespace },
+                spec: {
+                    method: "kubernetes",
+                    mount: args.vaultAuthMount ?? "kubernetes",
+                    kubernetes: {
+                        role: args.vaultRole,
+                        serviceAccount: "default",
+                        audiences: args.audiences ?? ["vault"],
+                    },
+                },
+            },
+            crOpts,
+        );
+
+        new k8s.apiextensions.CustomResource(
+            `${name}-regsecret`,
+            {
+                apiVersion: "secrets.hashicorp.com/v1beta1",
+                kind: "VaultStaticSecret",
+                metadata: { name: REGISTRY_SECRET_NAME, namespace },
+                spec: {
+                    vaultAuthRef: auth.metadata.name,
+                    type: "kv-v2",
+                    mount: args.kvMount ?? "secret",
+                    path: args.registrySecretPath,
+                    refreshAfter: args.refreshAfter ?? "1h",
+                    destination: {
+                        name: REGISTRY_SECRET_NAME,
+                        create: true,
+                        // Adopt a regsecret left behind by the old shell scripts.
+                        overwrite: true,
+                        type: "kubernetes.io/dockerconfigjson",
+                        // Only `.dockerconfigjson`, no `_raw` copy of the whole KV entry.
+                        transformation: { excludeRaw: true },
+                    },
+                },
+            },
+            crOpts,
+        );
+
+        for (const sa of args.serviceAccounts ?? ["default"]) {
+            new k8s.core.v1.ServiceAccountPatch(
+                `${name}-sa-${sa}`,
+                {
+                    metadata: {
+                        name: sa,
+                        namespace,
+                        // imagePullSecrets is an atomic list under server-side apply: take it over from
+                        // whatever set it before (e.g. `kubectl patch` in the old scripts).
+                        annotations: { "pulumi.com/patchForce": "true" },
+                    },
+                    imagePullSecrets: [{ name: REGISTRY_SECRET_NAME }],
+                },
+                childOpts,
+            );
+        }
+
+        this.namespace = namespace;
+        this.registerOutputs({ namespace: this.namespace, pullSecretName: this.pullSecretName });
+    }
+}

@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** Arguments of {@link TokenReviewer}. */
+export interface TokenReviewerArgs {
+    /** Namespace of the reviewer ServiceAccount. @default "kube-system" */
+    namespace?: pulumi.Input<string>;
+    /** Name of the ServiceAccount (and prefix of its token Secret). @default "vault-token-reviewer" */
+    serviceAccountName?: string;
+    /** Name of the ClusterRoleBinding to `system:auth-delegator`; must be unique per cluster. @default "vault-token-reviewer" */
+    clusterRoleBindingName?: string;
+    /** Explicit Kubernetes provider. */
+    provider: k8s.Provider;
+}
+
+/**
+ * A ServiceAccount bound to `system:auth-delegator` with a long-lived token Secret. Vault's
+ * Kubernetes auth uses that token for TokenReview calls, so logins work when Vault runs outside
+ * the cluster, and whatever audience the login JWT carries.
+ */
+export class TokenReviewer extends pulumi.ComponentResource {
+    /** The reviewer JWT (secret). */
+    public readonly token: pulumi.Output<string>;
+    /** The cluster CA certificate (PEM) as handed out with the token. */
+    public readonly caCert: pulumi.Output<string>;
+    /** `<namespace>/<name>` of the reviewer ServiceAccount. */
+    public readonly serviceAccount: pulumi.Output<string>;
+
+    constructor(name: string, args: TokenReviewerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:kubernetes:TokenReviewer", name, {}, opts);
+        const namespace = args.namespace ?? "kube-system";
+        const saName = args.serviceAccountName ?? "vault-token-reviewer";
+        const childOpts = { parent: this, provider: args.provider };
+
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: saName, namespace } }, childOpts);
+        new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-auth-delegator`,
+            {
+                metadata: { name: args.clusterRoleBindingName ?? saName },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
+                subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }],
+            },
+            childOpts,
+        );
+        const secret = new k8s.core.v1.Secret(
+            `${name}-token`,
+            {
+                metadata: {
+                    name: `${saName}-token`,
+                    namespace,
+                    annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
+                },
+                type: "kubernetes.io/service-account-token",
+            },
+            childOpts,
+        );
+        const decode = (key: string) =>
+            secret.data.apply((d) => Buffer.from((d ?? {})[key] ?? "", "base64").toString("utf8"));
+        this.token = pulumi.secret(decode("token"));
+        this.caCert = decode("ca.crt");
+        this.serviceAccount = pulumi.interpolate`${sa.metadata.namespace}/${sa.metadata.name}`;
+        this.registerOutputs({ serviceAccount: this.serviceAccount });
+    }
+}

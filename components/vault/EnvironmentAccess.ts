@@ -1,0 +1,76 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { durationToSeconds } from "./duration";
+import { environmentReadPolicy } from "./policies";
+
+/** Arguments of {@link EnvironmentAccess}. */
+export interface EnvironmentAccessArgs {
+    /** Environment name, e.g. `dev`. */
+    environment: string;
+    /** Kubernetes namespace of the environment, e.g. `poc-dev`. */
+    namespace: string;
+    /** KV v2 mount path (an Output ties the policy to the mount's creation). */
+    kvMount: pulumi.Input<string>;
+    /** Prefix under the mount, e.g. `gitops-poc-dzha`. */
+    pathPrefix: string;
+    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
+    authMount: pulumi.Input<string>;
+    /** ServiceAccounts of the namespace that may log in. @default ["default"] */
+    serviceAccounts?: string[];
+    /** Audience the login JWT must carry. @default "vault" */
+    audience?: string;
+    /** Token TTL, e.g. `1h`. @default "1h" */
+    tokenTtl?: string;
+    /** Extra policies attached to the role, e.g. the registry read policy. @default [] */
+    extraPolicies?: pulumi.Input<string>[];
+    /** Policy name. @default "<namespace>-read" */
+    policyName?: string;
+    /** Role name. @default "<namespace>-default" */
+    roleName?: string;
+    /** Explicit Vault provider. */
+    provider: vault.Provider;
+}
+
+/**
+ * Per-environment Vault access: policy `<ns>-read` (one-segment `+` globs on the environment's
+ * secrets) and Kubernetes auth role `<ns>-default` bound to the namespace's ServiceAccounts only.
+ * Replaces `setup-vault-secrets.sh` and the platform-core bootstrap Job.
+ */
+export class EnvironmentAccess extends pulumi.ComponentResource {
+    /** Name of the policy. */
+    public readonly policyName: pulumi.Output<string>;
+    /** Name of the Kubernetes auth role. */
+    public readonly roleName: pulumi.Output<string>;
+
+    constructor(name: string, args: EnvironmentAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:vault:EnvironmentAccess", name, {}, opts);
+        const childOpts = { parent: this, provider: args.provider };
+
+        const policy = new vault.Policy(
+            `${name}-read`,
+            {
+                name: args.policyName ?? `${args.namespace}-read`,
+                policy: pulumi
+                    .output(args.kvMount)
+                    .apply((kvMount) => environmentReadPolicy({ kvMount, pathPrefix: args.pathPrefix, environment: args.environment })),
+            },
+            childOpts,
+        );
+        const role = new vault.kubernetes.AuthBackendRole(
+            `${name}-role`,
+            {
+                backend: args.authMount,
+                roleName: args.roleName ?? `${args.namespace}-default`,
+                boundServiceAccountNames: args.serviceAccounts ?? ["default"],
+                boundServiceAccountNamespaces: [args.namespace],
+                audience: args.audience ?? "vault",
+                tokenPolicies: [policy.name, ...(args.extraPolicies ?? [])],
+                tokenTtl: durationToSeconds(args.tokenTtl ?? "1h"),
+            },
+            childOpts,
+        );
+        this.policyName = policy.name;
+        this.roleName = role.roleName;
+        this.registerOutputs({ policyName: this.policyName, roleName: this.roleName });
+    }
+}

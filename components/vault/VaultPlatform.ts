@@ -1,0 +1,115 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as vault from "@pulumi/vault";
+import { TokenReviewer } from "../kubernetes/TokenReviewer";
+import { registryReadPolicy, registrySecretPath } from "./policies";
+
+/** Arguments of {@link VaultPlatform}. */
+export interface VaultPlatformArgs {
+    /** KV v2 mount path. @default "secret" */
+    kvMount?: string;
+    /** Create (and own) the KV v2 mount; false when another stack or the operator owns it. @default true */
+    manageKvMount?: boolean;
+    /** Prefix under the KV mount, e.g. the GitLab group. */
+    pathPrefix: string;
+    /** Path of the Kubernetes auth backend. @default "kubernetes" */
+    kubernetesAuthMount?: string;
+    /** Kubernetes API address as Vault reaches it. @default "https://kubernetes.default.svc" */
+    kubernetesHost?: string;
+    /** Cluster CA (PEM); defaults to the CA handed out with the reviewer token. */
+    kubernetesCaCert?: pulumi.Input<string>;
+    /** Namespace of the token reviewer ServiceAccount. @default "kube-system" */
+    tokenReviewerNamespace?: string;
+    /** Name of the policy that may read the registry credentials. @default "registry-read" */
+    registryPolicyName?: string;
+    /** Protect the KV mount and the auth backend against deletion/replacement. @default false */
+    protect?: boolean;
+    /** Explicit providers. */
+    providers: { vault: vault.Provider; kubernetes: k8s.Provider };
+}
+
+/**
+ * The shared Vault side of the platform: the KV v2 mount (if owned), the Kubernetes auth backend
+ * configured with a token reviewer and the cluster CA, and the policy that may read the registry
+ * credentials. Replaces `setup-infrastructure.sh`'s Vault steps.
+ */
+export class VaultPlatform extends pulumi.ComponentResource {
+    /** KV v2 mount path (resolves after the mount exists when it is managed here). */
+    public readonly kvMount: pulumi.Output<string>;
+    /** Kubernetes auth backend path (resolves after the backend is configured). */
+    public readonly authMount: pulumi.Output<string>;
+    /** Name of the registry read policy. */
+    public readonly registryPolicyName: pulumi.Output<string>;
+    /** KV path (no mount, no `data/`) of the registry credentials. */
+    public readonly registrySecretPath: string;
+    /** The managed KV mount, when `manageKvMount`. */
+    public readonly mount?: vault.Mount;
+
+    constructor(name: string, args: VaultPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:vault:VaultPlatform", name, {}, opts);
+        const kvMount = args.kvMount ?? "secret";
+        const authPath = args.kubernetesAuthMount ?? "kubernetes";
+        const protect = args.protect ?? false;
+        const vaultOpts = { parent: this, provider: args.providers.vault };
+
+        if (args.manageKvMount ?? true) {
+            this.mount = new vault.Mount(
+                `${name}-kv`,
+                {
+                    path: kvMount,
+                    // `kv` + version 2: Vault reads `kv-v2` back as `kv`, which would force a replacement.
+                    type: "kv",
+                    options: { version: "2" },
+                    description: "KV v2 secrets managed by gitops-platform",
+                },
+                { ...vaultOpts, protect },
+            );
+        }
+        this.kvMount = this.mount ? this.mount.path : pulumi.output(kvMount);
+
+        const reviewer = new TokenReviewer(
+            `${name}-token-reviewer`,
+            {
+                namespace: args.tokenReviewerNamespace,
+                serviceAccountName: "vault-token-reviewer",
+                clusterRoleBindingName: `vault-token-reviewer-${authPath.replace(/[^a-z0-9-]/g, "-")}`,
+                provider: args.providers.kubernetes,
+            },
+            { parent: this },
+        );
+
+        const backend = new vault.AuthBackend(
+            `${name}-kubernetes-auth`,
+            { type: "kubernetes", path: authPath, description: "Kubernetes auth for gitops-platform namespaces" },
+            { ...vaultOpts, protect },
+        );
+        const config = new vault.kubernetes.AuthBackendConfig(
+            `${name}-kubernetes-auth-config`,
+            {
+                backend: backend.path,
+                kubernetesHost: args.kubernetesHost ?? "https://kubernetes.default.svc",
+                kubernetesCaCert: args.kubernetesCaCert ?? reviewer.caCert,
+                tokenReviewerJwt: reviewer.token,
+                disableIssValidation: true,
+            },
+            vaultOpts,
+        );
+        this.authMount = config.backend.apply((b) => b ?? authPath);
+
+        const policyName = args.registryPolicyName ?? "registry-read";
+        const policy = new vault.Policy(
+            `${name}-registry-read`,
+            { name: policyName, policy: this.kvMount.apply((m) => registryReadPolicy(m, args.pathPrefix)) },
+            vaultOpts,
+        );
+        this.registryPolicyName = policy.name;
+        this.registrySecretPath = registrySecretPath(args.pathPrefix);
+
+        this.registerOutputs({
+            kvMount: this.kvMount,
+            authMount: this.authMount,
+            registryPolicyName: this.registryPolicyName,
+            registrySecretPath: this.registrySecretPath,
+        });
+    }
+}

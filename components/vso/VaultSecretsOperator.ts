@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** Arguments of {@link VaultSecretsOperator}. */
+export interface VaultSecretsOperatorArgs {
+    /** Install the operator with Helm; false when it is already installed. @default true */
+    enabled?: boolean;
+    /** Pinned `vault-secrets-operator` chart version. @default "1.4.1" */
+    chartVersion?: string;
+    /** Helm repository of the chart. @default "https://helm.releases.hashicorp.com" */
+    chartRepo?: string;
+    /** Operator namespace (also where the default VaultConnection lives). @default "vault-secrets-operator-system" */
+    namespace?: string;
+    /** Vault address as the operator reaches it. */
+    vaultAddress: pulumi.Input<string>;
+    /** Explicit Kubernetes provider. */
+    provider: k8s.Provider;
+}
+
+/**
+ * The Vault Secrets Operator: its Helm release (when enabled) and the default VaultConnection
+ * every VaultAuth without an explicit connection uses.
+ */
+export class VaultSecretsOperator extends pulumi.ComponentResource {
+    /** Resources the VSO custom resources must wait for (the release that brings the CRDs). */
+    public readonly crdDependencies: pulumi.Resource[];
+    /** Operator namespace. */
+    public readonly namespace: string;
+
+    constructor(name: string, args: VaultSecretsOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:vso:VaultSecretsOperator", name, {}, opts);
+        const namespace = args.namespace ?? "vault-secrets-operator-system";
+        const childOpts = { parent: this, provider: args.provider };
+
+        this.crdDependencies = [];
+        if (args.enabled ?? true) {
+            const release = new k8s.helm.v3.Release(
+                `${name}-release`,
+                {
+                    name: "vault-secrets-operator",
+                    chart: "vault-secrets-operator",
+                    version: args.chartVersion ?? "1.4.1",
+                    repositoryOpts: { repo: args.chartRepo ?? "https://helm.releases.hashicorp.com" },
+                    namespace,
+                    createNamespace: true,
+                    atomic: true,
+                    values: {
+                        // The VaultConnection is managed below, so it stays under Pulumi's control.
+                        defaultVaultConnection: { enabled: false },
+                        // Helm never upgrades CRDs from crds/; the chart's hook does.
+                        hooks: { upgradeCRDs: { enabled: true } },
+                    },
+                },
+                childOpts,
+            );
+            this.crdDependencies.push(release);
+        }
+
+        new k8s.apiextensions.CustomResource(
+            `${name}-default-connection`,
+            {
+                apiVersion: "secrets.hashicorp.com/v1beta1",
+                kind: "VaultConnection",
+                metadata: { name: "default", namespace },
+                spec: { address: args.vaultAddress },
+            },
+            { ...childOpts, dependsOn: this.crdDependencies },
+        );
+        this.namespace = namespace;
+        this.registerOutputs({ namespace });
+    }
+}

@@ -1,0 +1,225 @@
+/**
+ * Reads the `gitops-platform:*` stack config, validates it against the contract (schema.ts) and
+ * derives the names every component uses. Nothing else in the program reads `pulumi.Config`
+ * for this project's keys. Invalid config throws one `ConfigError` listing every problem,
+ * before any resource is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { configSchema, RawPlatformConfig, SECRET_PATHS, TOP_LEVEL_KEYS } from "./schema";
+import { exampleFor } from "./examples";
+
+/** The Pulumi project name; config keys are `gitops-platform:<key>`. */
+export const PROJECT = "gitops-platform";
+
+/** One environment with every derived name resolved. */
+export interface EnvironmentConfig {
+    /** Environment name, e.g. `dev`. */
+    name: string;
+    /** Kubernetes namespace, `<namespacePrefix>-<env>` unless overridden. */
+    namespace: string;
+    /** ServiceAccounts bound to the Vault role and given `imagePullSecrets`; always starts with `default`. */
+    serviceAccounts: string[];
+    /** Image Updater semver constraint for this environment, if any. */
+    imageConstraint?: string;
+    /** Vault policy name, `<namespace>-read`. */
+    policyName: string;
+    /** Vault Kubernetes auth role name, `<namespace>-default`. */
+    roleName: string;
+}
+
+/** The validated stack config with defaults applied and secrets wrapped as Pulumi secrets. */
+export interface PlatformConfig extends Omit<RawPlatformConfig, "environments" | "gitlabToken" | "argocdRepoToken" | "registry" | "protect"> {
+    /** Stack name the config was read for. */
+    stack: string;
+    /** Environments in config order, with derived names. */
+    environments: EnvironmentConfig[];
+    /** Vault path prefix (defaults to the GitLab group). */
+    pathPrefix: string;
+    /** Whether Vault mounts, the auth backend and namespaces are `protect`ed. */
+    protect: boolean;
+    /** GitLab API token that manages deploy tokens (secret). */
+    gitlabToken?: pulumi.Output<string>;
+    /** Git read token for Argo CD repo-creds when no deploy token is managed (secret). */
+    argocdRepoToken?: pulumi.Output<string>;
+    /** Static registry credentials; the password is secret. */
+    registry?: { server: string; username: string; password: pulumi.Output<string> };
+}
+
+/** One problem found in the stack config. */
+export interface ConfigProblem {
+    /** Full key, e.g. `gitops-platform:environments.dev.namespace`. */
+    key: string;
+    /** What is wrong. */
+    message: string;
+    /** A valid example for that key. */
+    example?: string;
+}
+
+/** Thrown when the stack config is invalid; its message lists every problem with an example. */
+export class ConfigError extends pulumi.RunError {
+    constructor(public readonly problems: ConfigProblem[]) {
+        super(formatProblems(problems));
+        this.name = "ConfigError";
+    }
+}
+
+function formatProblems(problems: ConfigProblem[]): string {
+    const lines = [
+        `the stack configuration is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:`,
+    ];
+    for (const p of problems) {
+        lines.push(`  - ${p.key}: ${p.message}`);
+        if (p.example) {
+            lines.push("    valid example:");
+            lines.push(...p.example.split("\n").map((l) => `      ${l}`));
+        }
+    }
+    return lines.join("\n");
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+    let out = PROJECT + ":";
+    path.forEach((seg, i) => {
+        out += typeof seg === "number" ? `[${seg}]` : (i === 0 ? "" : ".") + String(seg);
+    });
+    return out;
+}
+
+function isSecretPath(path: readonly PropertyKey[]): boolean {
+    const dotted = path.filter((p) => typeof p !== "number").join(".");
+    return SECRET_PATHS.some((s) => dotted === s || dotted.startsWith(s + "."));
+}
+
+function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
+    let cur: unknown = obj;
+    for (const seg of path) {
+        if (cur === null || typeof cur !== "object") {
+            return undefined;
+        }
+        cur = (cur as Record<PropertyKey, unknown>)[seg];
+    }
+    return cur;
+}
+
+function describeInput(v: unknown): string {
+    if (v === undefined) {
+        return "";
+    }
+    const text = JSON.stringify(v);
+    return text.length > 80 ? "" : ` (got ${text})`;
+}
+
+/**
+ * Validates raw stack config values (as Pulumi stores them: strings, objects as JSON text).
+ * `secretKeys` holds the full keys the stack stores encrypted. Pure: no Pulumi engine needed.
+ */
+export function parseStackConfig(raw: Record<string, string>, secretKeys: ReadonlySet<string>, stack: string): PlatformConfig {
+    const problems: ConfigProblem[] = [];
+    const input: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(raw)) {
+        if (!fullKey.startsWith(PROJECT + ":")) {
+            continue;
+        }
+        const key = fullKey.slice(PROJECT.length + 1);
+        const kind = (TOP_LEVEL_KEYS as Record<string, string>)[key];
+        if (kind === undefined) {
+            const known = Object.keys(TOP_LEVEL_KEYS).join(", ");
+            problems.push({ key: fullKey, message: `unknown key (a typo?); known keys: ${known}` });
+            continue;
+        }
+        if (kind === "string") {
+            input[key] = text;
+        } else if (kind === "boolean") {
+            if (text !== "true" && text !== "false") {
+                problems.push({ key: fullKey, message: `must be true or false${describeInput(text)}`, example: exampleFor([key]) });
+                continue;
+            }
+            input[key] = text === "true";
+        } else {
+            try {
+                input[key] = JSON.parse(text);
+            } catch {
+                problems.push({
+                    key: fullKey,
+                    message: "must be a structured value (a YAML map or list in the stack file), not plain text",
+                    example: exampleFor([key]),
+                });
+            }
+        }
+    }
+
+    const parsed = configSchema.safeParse(input);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            const paths: PropertyKey[][] =
+                issue.code === "unrecognized_keys" ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+            for (const path of paths) {
+                let message =
+                    issue.code === "unrecognized_keys"
+                        ? "unknown key (a typo?)"
+                        : issue.code === "invalid_key"
+                          ? `invalid name: ${issue.issues[0]?.message ?? issue.message}`
+                          : issue.message;
+                if (issue.code === "invalid_type" && valueAt(input, path) === undefined) {
+                    message = "is required";
+                }
+                if (issue.code !== "unrecognized_keys" && issue.code !== "custom" && !isSecretPath(path)) {
+                    message += describeInput(valueAt(input, path));
+                }
+                problems.push({ key: keyOf(path), message, example: exampleFor(path) });
+            }
+        }
+    }
+
+    if (parsed.success && parsed.data.registry && !secretKeys.has(`${PROJECT}:registry`)) {
+        problems.push({
+            key: `${PROJECT}:registry.password`,
+            message: "is stored in clear text in the stack file; store it encrypted",
+            example: exampleFor(["registry", "password"]),
+        });
+    }
+    for (const k of ["gitlabToken", "argocdRepoToken"] as const) {
+        if (parsed.success && parsed.data[k] !== undefined && !secretKeys.has(`${PROJECT}:${k}`)) {
+            problems.push({ key: `${PROJECT}:${k}`, message: "is stored in clear text in the stack file; store it encrypted", example: exampleFor([k]) });
+        }
+    }
+
+    if (problems.length > 0 || !parsed.success) {
+        throw new ConfigError(problems);
+    }
+    return derive(parsed.data, stack);
+}
+
+function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
+    const environments = Object.entries(c.environments).map(([name, e]): EnvironmentConfig => {
+        const namespace = e.namespace ?? `${c.namespacePrefix}-${name}`;
+        return {
+            name,
+            namespace,
+            serviceAccounts: ["default", ...e.serviceAccounts.filter((sa) => sa !== "default")],
+            imageConstraint: e.imageConstraint,
+            policyName: `${namespace}-read`,
+            roleName: `${namespace}-default`,
+        };
+    });
+    const { gitlabToken, argocdRepoToken, registry, protect, environments: _e, ...rest } = c;
+    return {
+        ...rest,
+        stack,
+        environments,
+        pathPrefix: c.vault.pathPrefix ?? c.gitlab.group,
+        protect: protect ?? /(^|[-_.])prod(uction)?($|[-_.])/.test(stack),
+        gitlabToken: gitlabToken === undefined ? undefined : pulumi.secret(gitlabToken),
+        argocdRepoToken: argocdRepoToken === undefined ? undefined : pulumi.secret(argocdRepoToken),
+        registry: registry === undefined ? undefined : { ...registry, password: pulumi.secret(registry.password) },
+    };
+}
+
+/** Reads and validates this stack's `gitops-platform:*` config from the Pulumi engine. */
+export function loadConfig(): PlatformConfig {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
+    const raw = pulumi.runtime.allConfig();
+    const secretKeys = new Set(Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k)));
+    return parseStackConfig(raw, secretKeys, pulumi.getStack());
+}

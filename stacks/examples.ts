@@ -1,0 +1,96 @@
+/**
+ * Valid examples shown next to config errors, keyed by the config path with environment names
+ * replaced by `<env>` and list indexes by `[]`. The most specific match wins.
+ */
+const EXAMPLES: Record<string, string> = {
+    namespacePrefix: "gitops-platform:namespacePrefix: poc",
+    environments: "gitops-platform:environments:\n  dev: {}\n  staging:\n    serviceAccounts: [deployer]",
+    "environments.<env>": "gitops-platform:environments:\n  dev:\n    namespace: poc-dev",
+    "environments.<env>.namespace": "gitops-platform:environments:\n  dev:\n    namespace: poc-dev",
+    "environments.<env>.serviceAccounts": "gitops-platform:environments:\n  dev:\n    serviceAccounts: [default, deployer]",
+    "environments.<env>.serviceAccounts[]": "gitops-platform:environments:\n  dev:\n    serviceAccounts: [default, deployer]",
+    "environments.<env>.imageConstraint": "gitops-platform:environments:\n  prod:\n    imageConstraint: \"~1\"",
+    services: "gitops-platform:services:\n  - name: api-gateway\n    syncWave: 1",
+    "services[]": "gitops-platform:services:\n  - name: api-gateway\n    repo: api-gateway\n    syncWave: 1",
+    "services[].name": "gitops-platform:services:\n  - name: api-gateway",
+    "services[].repo": "gitops-platform:services:\n  - name: api-gateway\n    repo: backend/api-gateway",
+    "services[].syncWave": "gitops-platform:services:\n  - name: api-gateway\n    syncWave: -1",
+    gitlab: "gitops-platform:gitlab:\n  host: gitlab.com\n  group: gitops-poc-dzha",
+    "gitlab.host": "gitops-platform:gitlab:\n  host: gitlab.example.com",
+    "gitlab.group": "gitops-platform:gitlab:\n  group: gitops-poc-dzha",
+    "gitlab.registryHost": "gitops-platform:gitlab:\n  registryHost: registry.gitlab.example.com",
+    "gitlab.deployToken":
+        "gitops-platform:gitlab:\n  deployToken:\n    name: gitops-platform-registry\n    expiresInDays: 90\n    rotateBeforeDays: 14",
+    "gitlab.deployToken.name": "gitops-platform:gitlab:\n  deployToken:\n    name: gitops-platform-registry",
+    "gitlab.deployToken.expiresInDays": "gitops-platform:gitlab:\n  deployToken:\n    expiresInDays: 90",
+    "gitlab.deployToken.rotateBeforeDays": "gitops-platform:gitlab:\n  deployToken:\n    expiresInDays: 90\n    rotateBeforeDays: 14",
+    gitlabToken: "pulumi config set --secret gitops-platform:gitlabToken <gitlab-api-token>",
+    registry:
+        "gitops-platform:registry:\n  server: registry.example.com\n  username: puller\n" +
+        "# and the password as a secret:\npulumi config set --secret --path 'gitops-platform:registry.password' <password>",
+    "registry.server": "gitops-platform:registry:\n  server: registry.example.com",
+    "registry.username": "gitops-platform:registry:\n  username: puller",
+    "registry.password": "pulumi config set --secret --path 'gitops-platform:registry.password' <password>",
+    vault: "gitops-platform:vault:\n  kvMount: secret\n  pathPrefix: gitops-poc-dzha\n  kubernetesAuthMount: kubernetes",
+    "vault.kvMount": "gitops-platform:vault:\n  kvMount: secret",
+    "vault.manageKvMount": "gitops-platform:vault:\n  manageKvMount: false",
+    "vault.pathPrefix": "gitops-platform:vault:\n  pathPrefix: gitops-poc-dzha",
+    "vault.kubernetesAuthMount": "gitops-platform:vault:\n  kubernetesAuthMount: kubernetes-prod",
+    "vault.kubernetesHost": "gitops-platform:vault:\n  kubernetesHost: https://10.0.0.1:6443",
+    "vault.kubernetesCaCert": "gitops-platform:vault:\n  kubernetesCaCert: |\n    -----BEGIN CERTIFICATE-----\n    ...",
+    "vault.tokenReviewerNamespace": "gitops-platform:vault:\n  tokenReviewerNamespace: kube-system",
+    "vault.audience": "gitops-platform:vault:\n  audience: vault",
+    "vault.tokenTtl": "gitops-platform:vault:\n  tokenTtl: 1h",
+    argocd: "gitops-platform:argocd:\n  enabled: true\n  chartVersion: 10.1.1\n  namespace: argocd",
+    "argocd.enabled": "gitops-platform:argocd:\n  enabled: false",
+    "argocd.chartVersion": "gitops-platform:argocd:\n  chartVersion: 10.1.1",
+    "argocd.chartRepo": "gitops-platform:argocd:\n  chartRepo: https://argoproj.github.io/argo-helm",
+    "argocd.namespace": "gitops-platform:argocd:\n  namespace: argocd",
+    "argocd.project": "gitops-platform:argocd:\n  project: poc",
+    "argocd.appChart": "gitops-platform:argocd:\n  appChart:\n    repoURL: https://d7561985.github.io/k8app\n    chart: app\n    version: 3.4.0",
+    "argocd.appChart.repoURL": "gitops-platform:argocd:\n  appChart:\n    repoURL: https://d7561985.github.io/k8app",
+    "argocd.appChart.chart": "gitops-platform:argocd:\n  appChart:\n    chart: app",
+    "argocd.appChart.version": "gitops-platform:argocd:\n  appChart:\n    version: 3.4.0",
+    "argocd.targetRevision": "gitops-platform:argocd:\n  targetRevision: main",
+    "argocd.repoUsername": "gitops-platform:argocd:\n  repoUsername: argocd-reader",
+    argocdRepoToken: "pulumi config set --secret gitops-platform:argocdRepoToken <gitlab-read-token>",
+    vso: "gitops-platform:vso:\n  enabled: true\n  chartVersion: 1.4.1\n  vaultAddress: http://vault.vault.svc:8200",
+    "vso.enabled": "gitops-platform:vso:\n  enabled: false",
+    "vso.chartVersion": "gitops-platform:vso:\n  chartVersion: 1.4.1",
+    "vso.chartRepo": "gitops-platform:vso:\n  chartRepo: https://helm.releases.hashicorp.com",
+    "vso.namespace": "gitops-platform:vso:\n  namespace: vault-secrets-operator-system",
+    "vso.vaultAddress": "gitops-platform:vso:\n  vaultAddress: http://vault.vault.svc:8200",
+    "vso.refreshAfter": "gitops-platform:vso:\n  refreshAfter: 1h",
+    imageUpdater: "gitops-platform:imageUpdater:\n  enabled: false",
+    "imageUpdater.enabled": "gitops-platform:imageUpdater:\n  enabled: false",
+    "imageUpdater.images[]": "gitops-platform:imageUpdater:\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
+    cloudflare: "gitops-platform:cloudflare:\n  enabled: false",
+    "cloudflare.enabled": "gitops-platform:cloudflare:\n  enabled: false",
+    protect: "gitops-platform:protect: true",
+};
+
+/** Turns a config path into the pattern used by `EXAMPLES` (`environments.dev.namespace` → `environments.<env>.namespace`). */
+export function examplePattern(path: readonly PropertyKey[]): string {
+    let out = "";
+    path.forEach((seg, i) => {
+        if (typeof seg === "number") {
+            out += "[]";
+        } else if (i === 1 && path[0] === "environments") {
+            out += ".<env>";
+        } else {
+            out += (i === 0 ? "" : ".") + String(seg);
+        }
+    });
+    return out;
+}
+
+/** The most specific valid example for a config path, falling back to its parents. */
+export function exampleFor(path: readonly PropertyKey[]): string | undefined {
+    for (let n = path.length; n > 0; n--) {
+        const ex = EXAMPLES[examplePattern(path.slice(0, n))];
+        if (ex !== undefined) {
+            return ex;
+        }
+    }
+    return undefined;
+}

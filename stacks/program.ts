@@ -1,0 +1,158 @@
+/**
+ * Wires the components for one validated stack config. Reads no config itself: `index.ts`
+ * hands it the config and the providers, so tests can drive it with mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "./config";
+import { Providers } from "./providers";
+import { VaultPlatform } from "../components/vault/VaultPlatform";
+import { EnvironmentAccess } from "../components/vault/EnvironmentAccess";
+import { EnvironmentNamespace } from "../components/kubernetes/EnvironmentNamespace";
+import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
+import { ArgoCd } from "../components/argocd/ArgoCd";
+import { RegistryCredentials } from "../components/registry/RegistryCredentials";
+import { GroupDeployToken } from "../components/gitlab/GroupDeployToken";
+
+/** What the stack exports: names and paths only, never a secret value. */
+export interface PlatformOutputs {
+    /** Environment name → namespace. */
+    namespaces: Record<string, string>;
+    /** Environment name → Vault policy and role names. */
+    vault: Record<string, { policy: pulumi.Output<string>; role: pulumi.Output<string> }>;
+    /** Full Vault API path of the registry credentials (`<mount>/data/<prefix>/platform/registry`). */
+    registrySecretPath: pulumi.Output<string>;
+    /** Kubernetes auth mount path. */
+    vaultAuthMount: pulumi.Output<string>;
+    /** Argo CD namespace. */
+    argocdNamespace: string;
+    /** Applications the bootstrap ApplicationSet generates. */
+    applications: string[];
+}
+
+/** Name of the registry read policy: `registry-read`, suffixed by the auth mount when it is not the default one. */
+export function registryPolicyName(authMount: string): string {
+    return authMount === "kubernetes" ? "registry-read" : `registry-read-${authMount.replace(/[^A-Za-z0-9_-]/g, "-")}`;
+}
+
+/** Registers every resource of the platform for `cfg` and returns the stack outputs. */
+export function buildPlatform(cfg: PlatformConfig, providers: Providers): PlatformOutputs {
+    const v = cfg.vault;
+
+    const platform = new VaultPlatform("vault", {
+        kvMount: v.kvMount,
+        manageKvMount: v.manageKvMount,
+        pathPrefix: cfg.pathPrefix,
+        kubernetesAuthMount: v.kubernetesAuthMount,
+        kubernetesHost: v.kubernetesHost,
+        kubernetesCaCert: v.kubernetesCaCert,
+        tokenReviewerNamespace: v.tokenReviewerNamespace,
+        registryPolicyName: registryPolicyName(v.kubernetesAuthMount),
+        protect: cfg.protect,
+        providers,
+    });
+
+    const deployToken = cfg.gitlab.deployToken;
+    const gitlabApi = deployToken && cfg.gitlabToken ? { host: cfg.gitlab.host, group: cfg.gitlab.group, apiToken: cfg.gitlabToken } : undefined;
+    const registry = new RegistryCredentials("registry", {
+        gitlab:
+            gitlabApi && deployToken
+                ? { ...gitlabApi, registryHost: cfg.gitlab.registryHost, deployToken }
+                : undefined,
+        staticCredentials: cfg.registry ? [cfg.registry] : undefined,
+        kvMount: platform.kvMount,
+        pathPrefix: cfg.pathPrefix,
+        vaultProvider: providers.vault,
+    });
+
+    const vso = new VaultSecretsOperator("vso", {
+        enabled: cfg.vso.enabled,
+        chartVersion: cfg.vso.chartVersion,
+        chartRepo: cfg.vso.chartRepo,
+        namespace: cfg.vso.namespace,
+        vaultAddress: cfg.vso.vaultAddress,
+        provider: providers.kubernetes,
+    });
+
+    const namespaces: Record<string, string> = {};
+    const access: PlatformOutputs["vault"] = {};
+    for (const env of cfg.environments) {
+        const ea = new EnvironmentAccess(`env-${env.name}`, {
+            environment: env.name,
+            namespace: env.namespace,
+            kvMount: platform.kvMount,
+            pathPrefix: cfg.pathPrefix,
+            authMount: platform.authMount,
+            serviceAccounts: env.serviceAccounts,
+            audience: v.audience,
+            tokenTtl: v.tokenTtl,
+            extraPolicies: [platform.registryPolicyName],
+            policyName: env.policyName,
+            roleName: env.roleName,
+            provider: providers.vault,
+        });
+        new EnvironmentNamespace(`env-${env.name}`, {
+            namespace: env.namespace,
+            environment: env.name,
+            vaultRole: ea.roleName,
+            vaultAuthMount: platform.authMount,
+            audiences: [v.audience],
+            kvMount: platform.kvMount,
+            registrySecretPath: platform.registrySecretPath,
+            refreshAfter: cfg.vso.refreshAfter,
+            serviceAccounts: env.serviceAccounts,
+            protect: cfg.protect,
+            crdDependencies: vso.crdDependencies,
+            provider: providers.kubernetes,
+        });
+        namespaces[env.name] = env.namespace;
+        access[env.name] = { policy: ea.policyName, role: ea.roleName };
+    }
+
+    // Argo CD reads the service repos with a read_repository deploy token when GitLab tokens are
+    // managed, otherwise with the configured user and secret token.
+    let repoUsername: pulumi.Input<string>;
+    let repoPassword: pulumi.Input<string>;
+    if (gitlabApi && deployToken) {
+        const repoToken = new GroupDeployToken("argocd-repo-token", {
+            ...gitlabApi,
+            name: `${deployToken.name}-argocd`,
+            scopes: ["read_repository"],
+            expiresInDays: deployToken.expiresInDays,
+            rotateBeforeDays: deployToken.rotateBeforeDays,
+        });
+        repoUsername = repoToken.username;
+        repoPassword = repoToken.token;
+    } else {
+        repoUsername = cfg.argocd.repoUsername!;
+        repoPassword = cfg.argocdRepoToken!;
+    }
+    const repoPrefix = `https://${cfg.gitlab.host}/${cfg.gitlab.group}`;
+    const argocd = new ArgoCd("argocd", {
+        enabled: cfg.argocd.enabled,
+        chartVersion: cfg.argocd.chartVersion,
+        chartRepo: cfg.argocd.chartRepo,
+        namespace: cfg.argocd.namespace,
+        repoPrefix,
+        repoUsername,
+        repoPassword,
+        project: cfg.argocd.project ?? cfg.namespacePrefix,
+        environments: cfg.environments.map((e) => ({ name: e.name, namespace: e.namespace })),
+        services: cfg.services.map((s) => ({
+            name: s.name,
+            repoURL: `${repoPrefix}/${s.repo ?? s.name}.git`,
+            syncWave: s.syncWave,
+        })),
+        appChart: cfg.argocd.appChart,
+        targetRevision: cfg.argocd.targetRevision,
+        provider: providers.kubernetes,
+    });
+
+    return {
+        namespaces,
+        vault: access,
+        registrySecretPath: registry.secretPath,
+        vaultAuthMount: platform.authMount,
+        argocdNamespace: argocd.namespace,
+        applications: argocd.applicationNames,
+    };
+}

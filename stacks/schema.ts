@@ -1,0 +1,279 @@
+/**
+ * The stack config contract of gitops-platform (see README "Config reference"), as a zod schema.
+ * Defaults live here and nowhere else; unknown keys are rejected at every level so that a typo
+ * is an error instead of a silently ignored setting.
+ */
+import { z } from "zod";
+
+/** Kubernetes namespace / RFC 1123 label: lowercase alphanumerics and '-', at most 63 characters. */
+export const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A Vault path segment list without leading or trailing slash and without empty segments. */
+const VAULT_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+/** Durations as Vault and VSO accept them: `90s`, `30m`, `1h`, `1h30m`. */
+const DURATION = /^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/;
+/** A DNS host name, optionally with a port (`gitlab.example.com`, `registry.local:5000`). */
+const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
+/** A GitLab group path, possibly nested (`group/subgroup`). */
+const GROUP_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
+/** Semantic version as Helm charts use it. */
+const SEMVER = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+const label = (what: string) =>
+    z
+        .string({ error: `must be a string (${what})` })
+        .max(63, { error: `must be at most 63 characters (${what})` })
+        .regex(RFC1123_LABEL, {
+            error: `must be an RFC 1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit (${what})`,
+        });
+
+const vaultPath = (what: string) =>
+    z.string().regex(VAULT_PATH, {
+        error: `must be a Vault path without leading or trailing '/' and without empty segments (${what})`,
+    });
+
+const duration = z
+    .string()
+    .regex(DURATION, { error: "must be a duration like 30m, 1h or 1h30m" })
+    .refine((s) => s.length > 0, { error: "must not be empty (use a duration like 1h)" });
+
+const url = (what: string) =>
+    z.string().regex(/^(https?|oci):\/\/[^\s/]+(\/[^\s]*)?$/, {
+        error: `must be an http(s):// or oci:// URL (${what})`,
+    });
+
+const chartVersion = z.string().regex(SEMVER, { error: "must be a pinned chart version like 1.4.1 (no ranges)" });
+
+/** One environment (namespace) on this stack's cluster. */
+const environment = z.strictObject({
+    namespace: label("namespace name").optional(),
+    serviceAccounts: z
+        .array(label("ServiceAccount name"))
+        .default([])
+        .refine((a) => new Set(a).size === a.length, { error: "must not list a ServiceAccount twice" }),
+    imageConstraint: z.string().min(1).optional(),
+});
+
+/** One service deployed by the bootstrap ApplicationSet into every environment. */
+const service = z.strictObject({
+    name: label("service name"),
+    repo: z
+        .string()
+        .regex(/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/, { error: "must be a repository path inside the GitLab group, e.g. api-gateway" })
+        .optional(),
+    syncWave: z.number().int({ error: "must be an integer sync wave" }).default(0),
+});
+
+const deployToken = z.strictObject({
+    name: z.string().min(1).max(255).default("gitops-platform-registry"),
+    expiresInDays: z.number().int().min(1).max(365).default(90),
+    rotateBeforeDays: z.number().int().min(0).default(14),
+});
+
+const gitlab = z.strictObject({
+    host: z.string().regex(HOSTNAME, { error: "must be a host name without scheme, e.g. gitlab.com" }).default("gitlab.com"),
+    group: z.string({ error: "is required: the GitLab group that holds the service repositories" }).regex(GROUP_PATH, {
+        error: "must be a GitLab group path like my-group or my-group/sub-group",
+    }),
+    registryHost: z.string().regex(HOSTNAME, { error: "must be a host name without scheme" }).optional(),
+    deployToken: deployToken.optional(),
+});
+
+const registry = z.strictObject({
+    server: z.string().regex(HOSTNAME, { error: "must be a registry host name without scheme, e.g. registry.example.com" }),
+    username: z.string().min(1, { error: "must not be empty" }),
+    password: z.string().min(1, { error: "must not be empty" }),
+});
+
+const vault = z.strictObject({
+    kvMount: vaultPath("KV v2 mount path").default("secret"),
+    manageKvMount: z.boolean().default(true),
+    pathPrefix: vaultPath("prefix under the KV mount").optional(),
+    kubernetesAuthMount: vaultPath("auth mount path").default("kubernetes"),
+    kubernetesHost: url("Kubernetes API address as Vault reaches it").default("https://kubernetes.default.svc"),
+    kubernetesCaCert: z.string().includes("BEGIN CERTIFICATE", { error: "must be a PEM certificate" }).optional(),
+    tokenReviewerNamespace: label("namespace of the token reviewer ServiceAccount").default("kube-system"),
+    audience: z.string().min(1).default("vault"),
+    tokenTtl: duration.default("1h"),
+});
+
+const argocd = z.strictObject({
+    enabled: z.boolean().default(true),
+    chartVersion: chartVersion.default("10.1.1"),
+    chartRepo: url("Helm repository of the argo-cd chart").default("https://argoproj.github.io/argo-helm"),
+    namespace: label("Argo CD namespace").default("argocd"),
+    project: label("AppProject name").optional(),
+    appChart: z
+        .strictObject({
+            repoURL: url("Helm repository of the service chart").default("https://d7561985.github.io/k8app"),
+            chart: z.string().min(1).default("app"),
+            version: chartVersion.default("3.4.0"),
+        })
+        .prefault({}),
+    targetRevision: z.string().min(1).default("HEAD"),
+    repoUsername: z.string().min(1).optional(),
+});
+
+const vso = z.strictObject({
+    enabled: z.boolean().default(true),
+    chartVersion: chartVersion.default("1.4.1"),
+    chartRepo: url("Helm repository of the vault-secrets-operator chart").default("https://helm.releases.hashicorp.com"),
+    namespace: label("operator namespace").default("vault-secrets-operator-system"),
+    vaultAddress: url("Vault address as the operator reaches it").default("http://vault.vault.svc:8200"),
+    refreshAfter: duration.default("1h"),
+});
+
+const imageUpdater = z.strictObject({
+    enabled: z.boolean().default(false),
+    chartVersion: chartVersion.default("1.2.4"),
+    images: z.array(z.strictObject({ service: label("service name"), image: z.string().min(1) })).default([]),
+});
+
+const cloudflare = z.strictObject({
+    enabled: z.boolean().default(false),
+    accountId: z.string().min(1).optional(),
+    zoneId: z.string().min(1).optional(),
+    tunnelName: z.string().min(1).optional(),
+    routes: z.array(z.strictObject({ hostname: z.string().regex(HOSTNAME), service: z.string().min(1) })).default([]),
+});
+
+/** The whole `gitops-platform:*` namespace of a stack config, before cross-field checks. */
+export const configSchema = z
+    .strictObject({
+        namespacePrefix: label("namespace prefix").default("poc"),
+        environments: z
+            .record(label("environment name"), environment)
+            .refine((e) => Object.keys(e).length > 0, { error: "must define at least one environment" }),
+        services: z.array(service).default([]),
+        gitlab: gitlab,
+        gitlabToken: z.string().min(1).optional(),
+        registry: registry.optional(),
+        vault: vault.prefault({}),
+        argocd: argocd.prefault({}),
+        argocdRepoToken: z.string().min(1).optional(),
+        vso: vso.prefault({}),
+        imageUpdater: imageUpdater.prefault({}),
+        cloudflare: cloudflare.prefault({}),
+        protect: z.boolean().optional(),
+    })
+    .superRefine((c, ctx) => {
+        for (const [env, e] of Object.entries(c.environments)) {
+            const ns = e.namespace ?? `${c.namespacePrefix}-${env}`;
+            if (ns.length > 63) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["environments", env, "namespace"],
+                    message: `namespace "${ns}" (namespacePrefix + '-' + environment) is ${ns.length} characters; at most 63 are allowed`,
+                });
+            }
+        }
+        const nsSeen = new Map<string, string>();
+        for (const [env, e] of Object.entries(c.environments)) {
+            const ns = e.namespace ?? `${c.namespacePrefix}-${env}`;
+            const other = nsSeen.get(ns);
+            if (other !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["environments", env, "namespace"],
+                    message: `namespace "${ns}" is already used by environment "${other}"`,
+                });
+            }
+            nsSeen.set(ns, env);
+        }
+        const names = new Set<string>();
+        c.services.forEach((s, i) => {
+            if (names.has(s.name)) {
+                ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `service "${s.name}" is listed twice` });
+            }
+            names.add(s.name);
+        });
+        const dt = c.gitlab.deployToken;
+        if (dt && dt.rotateBeforeDays >= dt.expiresInDays) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["gitlab", "deployToken", "rotateBeforeDays"],
+                message: `must be smaller than expiresInDays (${dt.expiresInDays}), otherwise every run would rotate the token`,
+            });
+        }
+        if (dt && c.gitlabToken === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["gitlabToken"],
+                message: "is required when gitlab.deployToken is set: an API token that may manage the group's deploy tokens",
+            });
+        }
+        if (!dt && !c.registry) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry"],
+                message: "no registry credentials: set gitlab.deployToken (managed GitLab deploy token) or registry (static credentials)",
+            });
+        }
+        // Argo CD's repo-creds come from a managed read_repository deploy token, or from config.
+        if (!dt && c.argocdRepoToken === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["argocdRepoToken"],
+                message: "is required for Argo CD's repository credentials when gitlab.deployToken is not set",
+            });
+        }
+        if (!dt && c.argocd.repoUsername === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["argocd", "repoUsername"],
+                message: "is required when gitlab.deployToken is not set (the user name Argo CD sends with argocdRepoToken)",
+            });
+        }
+        if (c.imageUpdater.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["imageUpdater", "enabled"],
+                message: "Argo CD Image Updater is not managed by this version of gitops-platform yet; set it to false",
+            });
+        }
+        if (c.cloudflare.enabled) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["cloudflare", "enabled"],
+                message: "Cloudflare tunnel/DNS is not managed by this version of gitops-platform yet; set it to false",
+            });
+        }
+        c.imageUpdater.images.forEach((img, i) => {
+            if (!names.has(img.service)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["imageUpdater", "images", i, "service"],
+                    message: `"${img.service}" is not one of the configured services`,
+                });
+            }
+        });
+        if (c.cloudflare.enabled) {
+            for (const k of ["accountId", "zoneId", "tunnelName"] as const) {
+                if (c.cloudflare[k] === undefined) {
+                    ctx.addIssue({ code: "custom", path: ["cloudflare", k], message: "is required when cloudflare.enabled is true" });
+                }
+            }
+        }
+    });
+
+/** The contract after defaults, before secrets are wrapped (see `PlatformConfig`). */
+export type RawPlatformConfig = z.output<typeof configSchema>;
+
+/** Top-level keys of the contract and how a stack file stores them (Pulumi keeps objects as JSON text). */
+export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string" | "boolean" | "json"> = {
+    namespacePrefix: "string",
+    environments: "json",
+    services: "json",
+    gitlab: "json",
+    gitlabToken: "string",
+    registry: "json",
+    vault: "json",
+    argocd: "json",
+    argocdRepoToken: "string",
+    vso: "json",
+    imageUpdater: "json",
+    cloudflare: "json",
+    protect: "boolean",
+};
+
+/** Config keys whose values are credentials: never echoed, always wrapped as Pulumi secrets. */
+export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "registry.password"] as const;
