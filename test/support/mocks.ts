@@ -1,0 +1,161 @@
+/**
+ * Pulumi mocks that record every registered resource with what users rely on: type, name, inputs
+ * as the engine would receive them (secret markers kept), parent, provider, protect,
+ * dependencies and additionalSecretOutputs. Call `installMocks()` before importing code that
+ * creates resources; each test file runs in its own process.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** Marker the Pulumi wire format uses for secret values. */
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** One registered resource as the engine saw it. */
+export interface Recorded {
+    type: string;
+    name: string;
+    urn: string;
+    parent: string;
+    provider: string;
+    custom: boolean;
+    protect: boolean;
+    dependencies: string[];
+    additionalSecretOutputs: string[];
+    /** Inputs with secrets unwrapped. */
+    inputs: Record<string, any>;
+    /** Inputs in wire format: secrets are `{4dabf…: 1b47…, value}` objects. */
+    wire: Record<string, any>;
+}
+
+/** Everything registered so far, in registration order. */
+export const recorded: Recorded[] = [];
+
+/** Default states the mocks return for resources whose outputs the program reads. */
+function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+    const state: Record<string, any> = { ...args.inputs };
+    if (args.type === "kubernetes:core/v1:Secret" && args.inputs.type === "kubernetes.io/service-account-token") {
+        state.data = {
+            token: Buffer.from("mock-reviewer-jwt").toString("base64"),
+            "ca.crt": Buffer.from("-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n").toString("base64"),
+        };
+    }
+    if (args.type.startsWith("pulumi-nodejs:dynamic")) {
+        state.token = `mock-deploy-token-${args.name}`;
+        state.username = `gitlab+deploy-token-${args.name}`;
+        state.tokenId = 42;
+        state.expiresAt = "2027-01-01";
+    }
+    if (args.type === "vault:index/authBackend:AuthBackend" || args.type === "vault:index/mount:Mount") {
+        state.path = args.inputs.path;
+    }
+    return state;
+}
+
+/** Installs recording mocks for project `gitops-platform` and the given stack. */
+export async function installMocks(stack = "dev", preview = false): Promise<void> {
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => ({ id: `${args.name}-id`, state: stateFor(args) }),
+            call: (args) => ({ ...args.inputs }),
+        },
+        "gitops-platform",
+        stack,
+        preview,
+    );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings");
+    const monitor = settings.getMonitor();
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        original(req, (err: any, resp: any) => {
+            if (!err) {
+                const wire = req.getObject()?.toJavaScript() ?? {};
+                recorded.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    parent: req.getParent(),
+                    provider: req.getProvider(),
+                    custom: req.getCustom(),
+                    protect: req.getProtect(),
+                    dependencies: req.getDependenciesList(),
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    inputs: unwrapSecrets(wire),
+                    wire,
+                });
+            }
+            callback(err, resp);
+        });
+    };
+}
+
+/** Removes the wire-format secret markers, keeping the values. */
+export function unwrapSecrets(v: any): any {
+    if (Array.isArray(v)) {
+        return v.map(unwrapSecrets);
+    }
+    if (v && typeof v === "object") {
+        if (v[SIG_KEY] === SECRET_SIG) {
+            return unwrapSecrets(v.value);
+        }
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)]));
+    }
+    return v;
+}
+
+/** Every string found outside secret markers, with its property path. */
+export function clearStrings(v: any, path = ""): { path: string; value: string }[] {
+    if (typeof v === "string") {
+        return [{ path, value: v }];
+    }
+    if (Array.isArray(v)) {
+        return v.flatMap((x, i) => clearStrings(x, `${path}[${i}]`));
+    }
+    if (v && typeof v === "object") {
+        if (v[SIG_KEY] === SECRET_SIG) {
+            return [];
+        }
+        return Object.entries(v).flatMap(([k, x]) => clearStrings(x, path ? `${path}.${k}` : k));
+    }
+    return [];
+}
+
+/** True when the wire value at `path` (dot-separated) is a secret. */
+export function isSecretAt(wire: any, path: string): boolean {
+    let cur = wire;
+    for (const seg of path.split(".")) {
+        if (cur && cur[SIG_KEY] === SECRET_SIG) {
+            return true;
+        }
+        cur = cur?.[seg];
+    }
+    return !!cur && cur[SIG_KEY] === SECRET_SIG;
+}
+
+/** Waits until every pending registration has reached the mocks. */
+export async function settle(): Promise<void> {
+    let last = -1;
+    while (last !== recorded.length) {
+        last = recorded.length;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+/** Resources of one type. */
+export function ofType(type: string): Recorded[] {
+    return recorded.filter((r) => r.type === type);
+}
+
+/** The one resource with this type and name; throws if absent. */
+export function one(type: string, name: string): Recorded {
+    const r = recorded.find((x) => x.type === type && x.name === name);
+    if (!r) {
+        throw new Error(`no ${type} named ${name}; have: ${recorded.map((x) => `${x.type}/${x.name}`).join(", ")}`);
+    }
+    return r;
+}
+
+/** Custom resources of a Kubernetes kind (e.g. `VaultAuth`). */
+export function kubernetesKind(kind: string): Recorded[] {
+    return recorded.filter((r) => r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`));
+}

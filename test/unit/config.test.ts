@@ -1,0 +1,184 @@
+/** Stack config validation: defaults, derived names, and bad input stopped with the key named. */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { ConfigError, parseStackConfig } from "../../stacks/config";
+import { stackConfig } from "../support/stackConfig";
+
+const P = "gitops-platform:";
+const SECRET_KEYS = new Set([`${P}gitlabToken`, `${P}argocdRepoToken`, `${P}registry`]);
+
+/** A minimal valid config (static registry credentials, no GitLab API), as raw engine values. */
+function base(): Record<string, unknown> {
+    return {
+        environments: { dev: {} },
+        gitlab: { group: "gitops-poc-dzha" },
+        registry: { server: "registry.example.com", username: "puller", password: "hunter2-registry" },
+        argocd: { repoUsername: "argocd-reader" },
+        argocdRepoToken: "glpat-argocd-secret",
+    };
+}
+
+function raw(values: Record<string, unknown>): Record<string, string> {
+    return Object.fromEntries(
+        Object.entries(values)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [P + k, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
+}
+
+function problems(values: Record<string, unknown>, secretKeys: ReadonlySet<string> = SECRET_KEYS) {
+    try {
+        parseStackConfig(raw(values), secretKeys, "dev");
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        return e;
+    }
+    assert.fail("config was accepted");
+}
+
+test("defaults follow the seed's conventions", () => {
+    const c = parseStackConfig(raw(base()), SECRET_KEYS, "dev");
+    assert.equal(c.namespacePrefix, "poc");
+    assert.deepEqual(
+        c.environments.map((e) => [e.namespace, e.policyName, e.roleName, e.serviceAccounts]),
+        [["poc-dev", "poc-dev-read", "poc-dev-default", ["default"]]],
+    );
+    assert.equal(c.pathPrefix, "gitops-poc-dzha", "pathPrefix defaults to the GitLab group");
+    assert.equal(c.gitlab.host, "gitlab.com");
+    assert.deepEqual(
+        [c.vault.kvMount, c.vault.manageKvMount, c.vault.kubernetesAuthMount, c.vault.kubernetesHost, c.vault.audience, c.vault.tokenTtl],
+        ["secret", true, "kubernetes", "https://kubernetes.default.svc", "vault", "1h"],
+    );
+    assert.deepEqual([c.argocd.enabled, c.argocd.namespace, c.argocd.chartVersion], [true, "argocd", "10.1.1"]);
+    assert.deepEqual([c.vso.enabled, c.vso.chartVersion], [true, "1.4.1"]);
+    assert.equal(c.imageUpdater.enabled, false);
+    assert.equal(c.cloudflare.enabled, false);
+    assert.equal(c.protect, false);
+});
+
+test("protect defaults to true on a prod stack and can be overridden", () => {
+    assert.equal(parseStackConfig(raw(base()), SECRET_KEYS, "prod").protect, true);
+    assert.equal(parseStackConfig(raw(base()), SECRET_KEYS, "eu-prod").protect, true);
+    assert.equal(parseStackConfig(raw(base()), SECRET_KEYS, "product-dev").protect, false);
+    assert.equal(parseStackConfig(raw({ ...base(), protect: "false" }), SECRET_KEYS, "prod").protect, false);
+});
+
+test("environment overrides: namespace, extra service accounts (default first, no duplicates)", () => {
+    const c = parseStackConfig(
+        raw({ ...base(), environments: { dev: { namespace: "team-dev", serviceAccounts: ["deployer", "default"] } } }),
+        SECRET_KEYS,
+        "dev",
+    );
+    assert.deepEqual(c.environments[0], {
+        name: "dev",
+        namespace: "team-dev",
+        serviceAccounts: ["default", "deployer"],
+        imageConstraint: undefined,
+        policyName: "team-dev-read",
+        roleName: "team-dev-default",
+    });
+});
+
+test("secret config values are wrapped as Pulumi secrets", async () => {
+    const c = parseStackConfig(raw(base()), SECRET_KEYS, "dev");
+    assert.equal(await c.argocdRepoToken!.isSecret, true);
+    assert.equal(await c.registry!.password.isSecret, true);
+});
+
+test("the committed stack files are valid", () => {
+    const dev = parseStackConfig(stackConfig("dev", { "gitops-platform:gitlabToken": "t" }), new Set([`${P}gitlabToken`]), "dev");
+    assert.deepEqual(dev.environments.map((e) => e.namespace), ["poc-dev", "poc-staging"]);
+    assert.deepEqual(dev.services.map((s) => s.name), ["api-gateway", "auth-adapter", "web-grpc", "web-http", "health-demo"]);
+    const prod = parseStackConfig(stackConfig("prod", { "gitops-platform:gitlabToken": "t" }), new Set([`${P}gitlabToken`]), "prod");
+    assert.deepEqual(prod.environments.map((e) => e.namespace), ["poc-prod"]);
+    assert.equal(prod.protect, true);
+    assert.equal(prod.vault.manageKvMount, false);
+    assert.notEqual(prod.vault.kubernetesAuthMount, dev.vault.kubernetesAuthMount);
+});
+
+/** [case, config change, key the error must name, text the message must contain] */
+const BAD: [string, (c: Record<string, any>) => void, string, string][] = [
+    ["missing environments", (c) => delete c.environments, "environments", "required"],
+    ["empty environments", (c) => (c.environments = {}), "environments", "at least one"],
+    ["environment name not a label", (c) => (c.environments = { Dev_1: {} }), "environments.Dev_1", "RFC 1123"],
+    ["namespace override not a label", (c) => (c.environments = { dev: { namespace: "Poc_Dev" } }), "environments.dev.namespace", "RFC 1123"],
+    ["prefix + env longer than 63", (c) => (c.environments = { ["e".repeat(60)]: {} }), `environments.${"e".repeat(60)}.namespace`, "at most 63"],
+    ["two environments in one namespace", (c) => (c.environments = { dev: {}, dev2: { namespace: "poc-dev" } }), "environments.dev2.namespace", "already used"],
+    ["unknown key inside an environment", (c) => (c.environments = { dev: { namspace: "x" } }), "environments.dev.namspace", "unknown key"],
+    ["service account not a label", (c) => (c.environments = { dev: { serviceAccounts: ["Bad SA"] } }), "environments.dev.serviceAccounts[0]", "RFC 1123"],
+    ["namespacePrefix not a label", (c) => (c.namespacePrefix = "-poc"), "namespacePrefix", "RFC 1123"],
+    ["unknown top-level key", (c) => (c.namspacePrefix = "poc"), "namspacePrefix", "unknown key"],
+    ["duplicate service", (c) => (c.services = [{ name: "api" }, { name: "api" }]), "services[1].name", "listed twice"],
+    ["service sync wave not an integer", (c) => (c.services = [{ name: "api", syncWave: "first" }]), "services[0].syncWave", "number"],
+    ["service name not a label", (c) => (c.services = [{ name: "API" }]), "services[0].name", "RFC 1123"],
+    ["gitlab group missing", (c) => (c.gitlab = {}), "gitlab.group", "required"],
+    ["gitlab host with scheme", (c) => (c.gitlab = { group: "g", host: "https://gitlab.com" }), "gitlab.host", "without scheme"],
+    ["deploy token expiry out of range", (c) => (c.gitlab = { group: "g", deployToken: { expiresInDays: 0 } }), "gitlab.deployToken.expiresInDays", ">=1"],
+    [
+        "rotation window not shorter than expiry",
+        (c) => ((c.gitlab = { group: "g", deployToken: { expiresInDays: 30, rotateBeforeDays: 30 } }), (c.gitlabToken = "t")),
+        "gitlab.deployToken.rotateBeforeDays",
+        "smaller than expiresInDays",
+    ],
+    ["deploy token without API token", (c) => (c.gitlab = { group: "g", deployToken: {} }), "gitlabToken", "required"],
+    ["no registry credentials at all", (c) => delete c.registry, "registry", "no registry credentials"],
+    ["registry without password", (c) => (c.registry = { server: "r.example.com", username: "u" }), "registry.password", "required"],
+    ["vault path prefix with leading slash", (c) => (c.vault = { pathPrefix: "/gitops" }), "vault.pathPrefix", "leading or trailing"],
+    ["vault kv mount with trailing slash", (c) => (c.vault = { kvMount: "secret/" }), "vault.kvMount", "leading or trailing"],
+    ["vault token TTL not a duration", (c) => (c.vault = { tokenTtl: "1 hour" }), "vault.tokenTtl", "duration"],
+    ["vault kubernetesHost not a URL", (c) => (c.vault = { kubernetesHost: "kubernetes.default.svc" }), "vault.kubernetesHost", "URL"],
+    ["manageKvMount not a boolean", (c) => (c.vault = { manageKvMount: "yes" }), "vault.manageKvMount", "boolean"],
+    ["chart version range", (c) => (c.argocd = { repoUsername: "x", chartVersion: "^10" }), "argocd.chartVersion", "pinned"],
+    ["argocd without repo username", (c) => (c.argocd = {}), "argocd.repoUsername", "required"],
+    ["argocd repo token missing", (c) => delete c.argocdRepoToken, "argocdRepoToken", "required"],
+    ["vso address not a URL", (c) => (c.vso = { vaultAddress: "vault:8200" }), "vso.vaultAddress", "URL"],
+    ["protect not a boolean", (c) => (c.protect = "yes"), "protect", "true or false"],
+    ["environments given as plain text", (c) => (c.environments = "dev,staging"), "environments", "structured value"],
+    ["image updater enabled (not managed yet)", (c) => (c.imageUpdater = { enabled: true }), "imageUpdater.enabled", "not managed"],
+    ["image updater image for unknown service", (c) => (c.imageUpdater = { images: [{ service: "nope", image: "r/x" }] }), "imageUpdater.images[0].service", "not one of"],
+    ["cloudflare enabled without account", (c) => (c.cloudflare = { enabled: true }), "cloudflare.accountId", "required"],
+];
+
+for (const [name, change, key, text] of BAD) {
+    test(`bad config: ${name} → error names gitops-platform:${key}`, () => {
+        const c = base();
+        change(c);
+        const err = problems(c);
+        const p = err.problems.find((x) => x.key === P + key);
+        assert.ok(p, `no problem for ${P}${key}; got:\n${err.message}`);
+        assert.match(p.message, new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "i"));
+        assert.ok(err.message.includes(`${P}${key}: `), "the message names the full key");
+        if (p.key !== `${P}namspacePrefix`) {
+            assert.ok(p.example, `a valid example is shown for ${key}`);
+            assert.ok(err.message.includes("valid example:"));
+        }
+    });
+}
+
+test("several problems are reported together", () => {
+    const c = base();
+    c.namespacePrefix = "POC";
+    c.vault = { tokenTtl: "forever", kvMount: "/secret" };
+    c.typo = true;
+    const err = problems(c);
+    const keys = err.problems.map((p) => p.key).sort();
+    assert.deepEqual(keys, [`${P}namespacePrefix`, `${P}typo`, `${P}vault.kvMount`, `${P}vault.tokenTtl`]);
+    assert.match(err.message, /invalid \(4 problems\); nothing was created/);
+});
+
+test("secrets stored in clear text are refused, and never echoed", () => {
+    const err = problems(base(), new Set());
+    const keys = err.problems.map((p) => p.key).sort();
+    assert.deepEqual(keys, [`${P}argocdRepoToken`, `${P}registry.password`]);
+    assert.ok(!err.message.includes("hunter2-registry"));
+    assert.ok(!err.message.includes("glpat-argocd-secret"));
+    assert.match(err.message, /pulumi config set --secret/);
+});
+
+test("invalid secret values are not echoed in errors", () => {
+    const c = base();
+    c.registry = { server: "r.example.com", username: "u", password: 12345678 };
+    const err = problems(c);
+    assert.ok(err.problems.some((p) => p.key === `${P}registry.password`));
+    assert.ok(!err.message.includes("12345678"));
+});
