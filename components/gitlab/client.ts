@@ -1,0 +1,510 @@
+// A small client for GitLab's REST API v4, limited to group deploy tokens
+// (doc/api/deploy_tokens.md). Plain global `fetch`, no dependencies: this module is captured by
+// value when the GroupDeployToken dynamic provider is closure-serialized into Pulumi state, so it
+// must stay self-contained (no imports, no module-level state, no secrets).
+//
+// Secrets: the API token travels only in the PRIVATE-TOKEN header. Error messages carry the method,
+// the URL (which never holds a secret), GitLab's own message, and are passed through `redact`
+// with every secret this client has seen (the API token and any deploy token value it created).
+
+/** Config keys named in error messages (the stack config contract, DESIGN.md). */
+export const GITLAB_CONFIG_KEYS = {
+    apiToken: "gitops-platform:gitlabToken",
+    host: "gitops-platform:gitlab.host",
+    group: "gitops-platform:gitlab.group",
+    deployToken: "gitops-platform:gitlab.deployToken",
+};
+
+/** A deploy token as GitLab lists it (the value itself is never returned after creation). */
+export interface DeployToken {
+    id: number;
+    name: string;
+    username: string;
+    /** ISO 8601, or null when the token never expires. */
+    expires_at: string | null;
+    revoked: boolean;
+    expired: boolean;
+    scopes: string[];
+}
+
+/** The create response: the only time GitLab returns the token value. */
+export interface NewDeployToken extends DeployToken {
+    token: string;
+}
+
+export interface CreateDeployTokenRequest {
+    name: string;
+    scopes: string[];
+    /** ISO 8601 date-time; omitted = never expires. */
+    expiresAt?: string;
+    /** Default on GitLab's side: gitlab+deploy-token-{n}. */
+    username?: string;
+}
+
+export interface RetryOptions {
+    /** Total attempts for retryable failures (5xx, 429, network errors, timeouts). Default 4. */
+    attempts?: number;
+    /** Delay before the first retry, doubled each time. Default 500 ms. */
+    baseDelayMs?: number;
+    /** Upper bound for one delay. Default 8000 ms. */
+    maxDelayMs?: number;
+}
+
+export interface GitLabClientOptions {
+    /** `gitlab.com`, `gitlab.example.com`, `https://gitlab.example.com/gitlab` or `http://127.0.0.1:8080`. */
+    host: string;
+    /** API token (PRIVATE-TOKEN header); needs the `api` scope and the Owner role on the group. */
+    token: string;
+    /** Per-request timeout. Default 30000 ms. */
+    timeoutMs?: number;
+    retry?: RetryOptions;
+}
+
+export type GitLabErrorKind =
+    | "unauthorized"
+    | "forbidden"
+    | "group-not-found"
+    | "not-found"
+    | "rejected"
+    | "server"
+    | "timeout"
+    | "network"
+    | "unexpected";
+
+/** Every failure of this client. `message` never contains the API token or a deploy token value. */
+export class GitLabApiError extends Error {
+    /** What went wrong, for callers that branch on it. */
+    readonly kind: GitLabErrorKind;
+    /** HTTP status, when GitLab answered. */
+    readonly status?: number;
+    readonly method: string;
+    /** Request URL (holds no secret). */
+    readonly url: string;
+    /** GitLab's own `message`/`error`, when it sent one. */
+    readonly gitlabMessage?: string;
+    /** Attempts made (more than 1 after retries). */
+    readonly attempts: number;
+
+    constructor(
+        message: string,
+        details: {
+            kind: GitLabErrorKind;
+            status?: number;
+            method: string;
+            url: string;
+            gitlabMessage?: string;
+            attempts?: number;
+        },
+    ) {
+        super(message);
+        this.name = "GitLabApiError";
+        this.kind = details.kind;
+        this.status = details.status;
+        this.method = details.method;
+        this.url = details.url;
+        this.gitlabMessage = details.gitlabMessage;
+        this.attempts = details.attempts ?? 1;
+    }
+}
+
+/**
+ * `https://<host>/api/v4` for a bare host; keeps an explicit `http://`/`https://` scheme and a
+ * relative URL root (`https://example.com/gitlab`); tolerates a trailing `/` or `/api/v4`.
+ */
+export function gitlabApiBaseUrl(host: string): string {
+    let h = String(host ?? "").trim();
+    if (h === "") {
+        throw new Error(`GitLab host is empty: set ${GITLAB_CONFIG_KEYS.host} (e.g. "gitlab.com").`);
+    }
+    if (!/^https?:\/\//i.test(h)) {
+        h = `https://${h}`;
+    }
+    let url: URL;
+    try {
+        url = new URL(h);
+    } catch {
+        throw new Error(
+            `GitLab host "${host}" is not a host name or URL: set ${GITLAB_CONFIG_KEYS.host} ` +
+                `to e.g. "gitlab.com" or "https://gitlab.example.com".`,
+        );
+    }
+    const path = url.pathname.replace(/\/+$/, "").replace(/\/api\/v4$/, "");
+    return `${url.protocol}//${url.host}${path}/api/v4`;
+}
+
+/** `:id` of the group endpoints: a numeric id as is, a (nested) path URL-encoded (`a%2Fb`). */
+export function encodeGroupId(group: string | number): string {
+    const g = String(group ?? "").trim().replace(/^\/+|\/+$/g, "");
+    if (g === "") {
+        throw new Error(`GitLab group is empty: set ${GITLAB_CONFIG_KEYS.group} (e.g. "my-org/platform").`);
+    }
+    return /^\d+$/.test(g) ? g : encodeURIComponent(g);
+}
+
+/** Replaces every occurrence of a known secret with `[secret]`. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+    let out = String(text);
+    for (const s of secrets) {
+        if (s && s.length >= 4) {
+            out = out.split(s).join("[secret]");
+        }
+    }
+    return out;
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function statusText(status: number): string {
+    const texts: Record<number, string> = {
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        409: "Conflict",
+        422: "Unprocessable Entity",
+        429: "Too Many Requests",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Timeout",
+    };
+    return texts[status] ? `${status} ${texts[status]}` : String(status);
+}
+
+/** GitLab sends `{"message": "..."}`, `{"message": {"field": ["..."]}}` or `{"error": "..."}`. */
+function gitlabMessageOf(body: unknown): string | undefined {
+    if (body === null || body === undefined) return undefined;
+    if (typeof body === "string") return body.trim() === "" ? undefined : body.trim().slice(0, 500);
+    if (typeof body !== "object") return String(body);
+    const b = body as Record<string, unknown>;
+    const m = b.message ?? b.error ?? b.error_description;
+    if (m === undefined) return JSON.stringify(body).slice(0, 500);
+    if (typeof m === "string") return m;
+    if (Array.isArray(m)) return m.map(String).join("; ");
+    if (typeof m === "object" && m !== null) {
+        return Object.entries(m as Record<string, unknown>)
+            .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(", ") : String(v)}`)
+            .join("; ");
+    }
+    return String(m);
+}
+
+interface RawResponse {
+    status: number;
+    headers: Headers;
+    body: unknown;
+}
+
+interface RequestContext {
+    /** Human description of the operation for messages, e.g. `list deploy tokens of group "a/b"`. */
+    what: string;
+    group: string;
+    /** Treat a token-level 404 as an answer (returned) instead of an error. */
+    allowNotFound?: boolean;
+}
+
+export class GitLabClient {
+    /** `https://gitlab.com/api/v4` */
+    readonly baseUrl: string;
+    private readonly token: string;
+    private readonly timeoutMs: number;
+    private readonly attempts: number;
+    private readonly baseDelayMs: number;
+    private readonly maxDelayMs: number;
+    /** Deploy token values created by this client: redacted from every message. */
+    private readonly seenSecrets: string[];
+
+    constructor(options: GitLabClientOptions) {
+        this.baseUrl = gitlabApiBaseUrl(options.host);
+        this.token = String(options.token ?? "");
+        if (this.token.trim() === "") {
+            throw new GitLabApiError(
+                `No GitLab API token: set one with: pulumi config set --secret ${GITLAB_CONFIG_KEYS.apiToken} <token> ` +
+                    `(a token with the api scope from an Owner of the group).`,
+                { kind: "unauthorized", method: "-", url: this.baseUrl },
+            );
+        }
+        this.timeoutMs = options.timeoutMs ?? 30000;
+        this.attempts = Math.max(1, options.retry?.attempts ?? 4);
+        this.baseDelayMs = Math.max(0, options.retry?.baseDelayMs ?? 500);
+        this.maxDelayMs = Math.max(0, options.retry?.maxDelayMs ?? 8000);
+        this.seenSecrets = [];
+    }
+
+    /** Every deploy token of the group (all pages, per_page=100); `active` filters revoked/expired ones. */
+    async listGroupDeployTokens(group: string | number, options: { active?: boolean } = {}): Promise<DeployToken[]> {
+        const base = `${this.baseUrl}/groups/${encodeGroupId(group)}/deploy_tokens`;
+        const ctx: RequestContext = { what: `list the deploy tokens of group "${group}"`, group: String(group) };
+        const all: DeployToken[] = [];
+        let page = "1";
+        for (let guard = 0; guard < 10000; guard++) {
+            const q = new URLSearchParams({ per_page: "100", page });
+            if (options.active !== undefined) q.set("active", String(options.active));
+            const res = await this.send("GET", `${base}?${q.toString()}`, undefined, ctx, true);
+            if (!Array.isArray(res.body)) {
+                throw this.unexpected("GET", `${base}?${q.toString()}`, ctx, res.status, "expected a JSON array");
+            }
+            all.push(...(res.body as DeployToken[]));
+            const next = nextPage(res.headers);
+            if (!next || next === page) break;
+            page = next;
+        }
+        return all;
+    }
+
+    /** One deploy token, or `undefined` when GitLab says it does not exist (404 on the token). */
+    async getGroupDeployToken(group: string | number, tokenId: number | string): Promise<DeployToken | undefined> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/deploy_tokens/${encodeURIComponent(String(tokenId))}`;
+        const res = await this.send("GET", url, undefined, {
+            what: `read deploy token ${tokenId} of group "${group}"`,
+            group: String(group),
+            allowNotFound: true,
+        }, true);
+        if (res.status === 404) return undefined;
+        return res.body as DeployToken;
+    }
+
+    /**
+     * Creates a deploy token; the result holds the value (`token`), which GitLab never returns again.
+     *
+     * POST is not idempotent, so an ambiguous failure (5xx, timeout, dropped connection) is not
+     * blindly retried: the client first revokes any active token with this name that did not exist
+     * before the call (created, but its value was lost with the answer), then tries again. Nothing
+     * half-created is left behind, also when the retries run out.
+     */
+    async createGroupDeployToken(group: string | number, req: CreateDeployTokenRequest): Promise<NewDeployToken> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/deploy_tokens`;
+        const ctx: RequestContext = { what: `create deploy token "${req.name}" in group "${group}"`, group: String(group) };
+        const body: Record<string, unknown> = { name: req.name, scopes: req.scopes };
+        if (req.expiresAt) body.expires_at = req.expiresAt;
+        if (req.username) body.username = req.username;
+
+        const before = new Set(
+            (await this.listGroupDeployTokens(group, { active: true })).filter((t) => t.name === req.name).map((t) => t.id),
+        );
+        let lastError: GitLabApiError | undefined;
+        for (let attempt = 1; attempt <= this.attempts; attempt++) {
+            try {
+                const res = await this.send("POST", url, body, ctx, false);
+                const created = res.body as NewDeployToken;
+                if (!created || typeof created.token !== "string" || created.token === "") {
+                    throw this.unexpected("POST", url, ctx, res.status, "the answer holds no token value");
+                }
+                this.seenSecrets.push(created.token);
+                return created;
+            } catch (e) {
+                if (!(e instanceof GitLabApiError) || !isRetryable(e.kind)) throw e;
+                lastError = e;
+                await this.revokeOrphans(group, req.name, before);
+                if (attempt < this.attempts) await sleep(this.delay(attempt));
+            }
+        }
+        throw this.exhausted(lastError!, "POST", url, ctx);
+    }
+
+    /** Revokes (deletes) a deploy token. Returns false when it was already gone (404), true otherwise. */
+    async deleteGroupDeployToken(group: string | number, tokenId: number | string): Promise<boolean> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/deploy_tokens/${encodeURIComponent(String(tokenId))}`;
+        const res = await this.send("DELETE", url, undefined, {
+            what: `revoke deploy token ${tokenId} of group "${group}"`,
+            group: String(group),
+            allowNotFound: true,
+        }, true);
+        return res.status !== 404;
+    }
+
+    private async revokeOrphans(group: string | number, name: string, before: Set<number>): Promise<void> {
+        // Best effort: if GitLab is still failing, the next attempt (or the final error) says so.
+        try {
+            const now = await this.listGroupDeployTokens(group, { active: true });
+            for (const t of now) {
+                if (t.name === name && !before.has(t.id)) {
+                    await this.deleteGroupDeployToken(group, t.id);
+                }
+            }
+        } catch {
+            /* reported by the caller */
+        }
+    }
+
+    private delay(attempt: number): number {
+        return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    }
+
+    /** One HTTP exchange, retried (when `retry`) on 5xx/429/network errors/timeouts with exponential backoff. */
+    private async send(
+        method: string,
+        url: string,
+        body: unknown,
+        ctx: RequestContext,
+        retry: boolean,
+    ): Promise<RawResponse> {
+        const max = retry ? this.attempts : 1;
+        let last: GitLabApiError | undefined;
+        for (let attempt = 1; attempt <= max; attempt++) {
+            try {
+                return await this.exchange(method, url, body, ctx);
+            } catch (e) {
+                if (!(e instanceof GitLabApiError) || !isRetryable(e.kind)) throw e;
+                last = e;
+                if (attempt < max) await sleep(this.delay(attempt));
+            }
+        }
+        if (max === 1) throw last!;
+        throw this.exhausted(last!, method, url, ctx);
+    }
+
+    private async exchange(method: string, url: string, body: unknown, ctx: RequestContext): Promise<RawResponse> {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+        let response: Response;
+        let parsed: unknown;
+        try {
+            const headers: Record<string, string> = { "PRIVATE-TOKEN": this.token, Accept: "application/json" };
+            if (body !== undefined) headers["Content-Type"] = "application/json";
+            response = await fetch(url, {
+                method,
+                headers,
+                body: body === undefined ? undefined : JSON.stringify(body),
+                signal: controller.signal,
+            });
+            const text = await response.text();
+            try {
+                parsed = text === "" ? undefined : JSON.parse(text);
+            } catch {
+                parsed = text;
+            }
+        } catch (e) {
+            if (controller.signal.aborted) {
+                throw this.error(
+                    `GitLab did not answer ${method} ${url} within ${this.timeoutMs} ms (trying to ${ctx.what}).`,
+                    { kind: "timeout", method, url },
+                );
+            }
+            const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+            const why = cause?.code ?? cause?.message ?? (e as Error).message;
+            throw this.error(
+                `Could not reach GitLab for ${method} ${url} (${why}) while trying to ${ctx.what}. ` +
+                    `Check ${GITLAB_CONFIG_KEYS.host} and network access from where Pulumi runs.`,
+                { kind: "network", method, url },
+            );
+        } finally {
+            clearTimeout(timer);
+        }
+
+        const status = response.status;
+        if (status >= 200 && status < 300) return { status, headers: response.headers, body: parsed };
+        const gitlabMessage = gitlabMessageOf(parsed);
+        const said = gitlabMessage ? ` GitLab said: "${gitlabMessage}".` : "";
+        const details = { status, method, url, gitlabMessage };
+
+        if (status === 401) {
+            throw this.error(
+                `GitLab rejected the API token (${statusText(status)}) for ${method} ${url}: it is invalid, expired or revoked. ` +
+                    `Set a valid token (api scope, from an Owner of group "${ctx.group}") with: ` +
+                    `pulumi config set --secret ${GITLAB_CONFIG_KEYS.apiToken} <token>`,
+                { ...details, kind: "unauthorized" },
+            );
+        }
+        if (status === 403) {
+            throw this.error(
+                `GitLab refused to ${ctx.what} (${statusText(status)}) at ${method} ${url}. Managing group deploy tokens needs ` +
+                    `the Owner role on the group and an API token with the \`api\` scope: use a token of a group ` +
+                    `Owner with that scope in ${GITLAB_CONFIG_KEYS.apiToken}.${said}`,
+                { ...details, kind: "forbidden" },
+            );
+        }
+        if (status === 404) {
+            const groupMissing = /group/i.test(gitlabMessage ?? "") || !ctx.allowNotFound;
+            if (!groupMissing) {
+                return { status, headers: response.headers, body: parsed };
+            }
+            throw this.error(
+                `GitLab group "${ctx.group}" was not found (${statusText(status)}) at ${method} ${url}. ` +
+                    `Check ${GITLAB_CONFIG_KEYS.group}: the group's full path (e.g. "my-org/platform", ` +
+                    `nested groups included) or its numeric id, on ${GITLAB_CONFIG_KEYS.host}; ` +
+                    `also check that the API token's user can see the group.${said}`,
+                { ...details, kind: "group-not-found" },
+            );
+        }
+        if (status === 400 || status === 409 || status === 422) {
+            throw this.error(
+                `GitLab rejected the request to ${ctx.what} (${statusText(status)}).${said} ` +
+                    `Usually the deploy token name is already taken or the expiry date is invalid: check ` +
+                    `${GITLAB_CONFIG_KEYS.deployToken} (name, expiresInDays, rotateBeforeDays).`,
+                { ...details, kind: "rejected" },
+            );
+        }
+        if (status >= 500 || status === 429) {
+            throw this.error(
+                `GitLab answered ${statusText(status)} for ${method} ${url} while trying to ${ctx.what}.${said}`,
+                { ...details, kind: "server" },
+            );
+        }
+        throw this.error(`GitLab answered ${statusText(status)} for ${method} ${url} while trying to ${ctx.what}.${said}`, {
+            ...details,
+            kind: "unexpected",
+        });
+    }
+
+    private exhausted(last: GitLabApiError, method: string, url: string, ctx: RequestContext): GitLabApiError {
+        const what =
+            last.kind === "timeout"
+                ? `did not answer within ${this.timeoutMs} ms`
+                : last.kind === "network"
+                  ? `could not be reached`
+                  : `answered ${statusText(last.status ?? 0)}`;
+        return this.error(
+            `GitLab ${what} for ${method} ${url} on all ${this.attempts} attempts (retried with exponential backoff) ` +
+                `while trying to ${ctx.what}. GitLab at ${this.baseUrl} may be down or overloaded, or ` +
+                `${GITLAB_CONFIG_KEYS.host} points to the wrong server; try again later.` +
+                (last.gitlabMessage ? ` Last answer: "${last.gitlabMessage}".` : ""),
+            { kind: last.kind, status: last.status, method, url, gitlabMessage: last.gitlabMessage, attempts: this.attempts },
+        );
+    }
+
+    private unexpected(method: string, url: string, ctx: RequestContext, status: number, why: string): GitLabApiError {
+        return this.error(`Unexpected answer from GitLab (${statusText(status)}) for ${method} ${url} while trying to ${ctx.what}: ${why}.`, {
+            kind: "unexpected",
+            status,
+            method,
+            url,
+        });
+    }
+
+    private error(
+        message: string,
+        details: { kind: GitLabErrorKind; status?: number; method: string; url: string; gitlabMessage?: string; attempts?: number },
+    ): GitLabApiError {
+        const secrets = [this.token, ...this.seenSecrets];
+        return new GitLabApiError(redact(message, secrets), {
+            ...details,
+            gitlabMessage: details.gitlabMessage === undefined ? undefined : redact(details.gitlabMessage, secrets),
+        });
+    }
+}
+
+function isRetryable(kind: GitLabErrorKind): boolean {
+    return kind === "server" || kind === "timeout" || kind === "network";
+}
+
+/** `x-next-page` (empty on the last page), else the `Link: <...page=N...>; rel="next"` header. */
+function nextPage(headers: Headers): string | undefined {
+    const x = headers.get("x-next-page");
+    if (x !== null) return x.trim() === "" ? undefined : x.trim();
+    const link = headers.get("link");
+    if (!link) return undefined;
+    for (const part of link.split(",")) {
+        const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part);
+        if (m) {
+            try {
+                return new URL(m[1]).searchParams.get("page") ?? undefined;
+            } catch {
+                return undefined;
+            }
+        }
+    }
+    return undefined;
+}
