@@ -1,0 +1,246 @@
+// The Pulumi dynamic provider behind GroupDeployToken: GitLab group deploy tokens over REST v4.
+//
+// This object is closure-serialized into the stack state (`__provider`) and run later by the
+// dynamic-provider host, possibly by another Pulumi version. So:
+// - CRUD is self-contained: it uses only global `fetch` (through ./client, which has no imports and
+//   is captured by value) and the small helpers in this file; no SDK client, no module state.
+// - Nothing secret is captured: the API token arrives as an input (`apiToken`) on every call and is
+//   kept in the resource's state as a secret output, so `read` (refresh) and `delete` can use it.
+// - Messages never contain the API token or a deploy token value (see client.ts).
+//
+// Expiry stability: `check` turns `expiresInDays` into a fixed `expiresAt` date (midnight UTC) and
+// keeps the previous one on later runs, so repeated previews never churn. It moves `expiresAt`
+// forward only when a new token is needed anyway, or when the token is within `rotateBeforeDays` of
+// expiring; `diff` then reports a replacement on `expiresAt`. Replacement is create-before-delete
+// (`deleteBeforeReplace: false`): the new token exists, and dependents (the Vault secret) are
+// updated with it, before the old token is revoked.
+
+import type * as pulumi from "@pulumi/pulumi";
+import * as gitlab from "./client";
+
+/** Inputs of the dynamic resource (after `check`). */
+export interface GroupDeployTokenInputs {
+    /** GitLab host: `gitlab.com`, `gitlab.example.com` or a URL. */
+    host: string;
+    /** Group full path (`my-org/platform`) or numeric id. */
+    group: string;
+    /** Token name shown in GitLab. */
+    name: string;
+    /** Fixed username; GitLab's default is `gitlab+deploy-token-<id>`. */
+    username?: string;
+    /** e.g. ["read_registry"] or ["read_repository"]. */
+    scopes: string[];
+    /** Lifetime of a new token in days. */
+    expiresInDays: number;
+    /** Replace the token when it expires within this many days. */
+    rotateBeforeDays: number;
+    /** GitLab API token (api scope, group Owner). Secret. */
+    apiToken: string;
+    /** Computed by `check`: ISO date-time (midnight UTC) the current token expires at. */
+    expiresAt?: string;
+}
+
+/** State of the dynamic resource. `id` is the GitLab token id as a string. */
+export interface GroupDeployTokenOutputs extends GroupDeployTokenInputs {
+    expiresAt: string;
+    /** GitLab's numeric token id. */
+    tokenId: number;
+    /** The username to authenticate with (GitLab's answer). */
+    username: string;
+    /** The token value; only known from the create answer. Secret. */
+    token: string;
+}
+
+/** Knobs for tests; the provider GroupDeployToken uses takes the defaults. */
+export interface DeployTokenProviderSettings {
+    /** Per-request timeout in ms (default 30000). */
+    timeoutMs?: number;
+    /** Retry policy for 5xx, timeouts and network errors (default 4 attempts, 500 ms doubling). */
+    retry?: gitlab.RetryOptions;
+    /** Clock in ms since the epoch (default Date.now). */
+    now?: () => number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Pulumi's marker for values unknown during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+function isUnknown(v: unknown): boolean {
+    return v === UNKNOWN;
+}
+
+/** Midnight UTC, `days` days after the current UTC date, as ISO 8601. */
+export function computeExpiresAt(nowMs: number, days: number): string {
+    const d = new Date(nowMs);
+    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + days)).toISOString();
+}
+
+/** True when `now` is within `rotateBeforeDays` of `expiresAt` (or past it). */
+export function rotationDue(expiresAt: string | null | undefined, rotateBeforeDays: number, nowMs: number): boolean {
+    if (!expiresAt || isUnknown(expiresAt)) return false;
+    const t = Date.parse(expiresAt);
+    if (Number.isNaN(t)) return true;
+    return nowMs >= t - Math.max(0, Number(rotateBeforeDays) || 0) * DAY_MS;
+}
+
+/** Same UTC calendar day: GitLab may reformat the timestamp it stores. */
+function sameDay(a: unknown, b: unknown): boolean {
+    if (isUnknown(a) || isUnknown(b)) return false;
+    if (!a || !b) return !a && !b;
+    const ta = Date.parse(String(a));
+    const tb = Date.parse(String(b));
+    if (Number.isNaN(ta) || Number.isNaN(tb)) return a === b;
+    return new Date(ta).toISOString().slice(0, 10) === new Date(tb).toISOString().slice(0, 10);
+}
+
+function sameScopes(a: unknown, b: unknown): boolean {
+    if (!Array.isArray(a) || !Array.isArray(b)) return false;
+    if (a.some(isUnknown) || b.some(isUnknown)) return false;
+    const sa = [...a].map(String).sort();
+    const sb = [...b].map(String).sort();
+    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
+}
+
+function differs(a: unknown, b: unknown): boolean {
+    return isUnknown(a) || isUnknown(b) || a !== b;
+}
+
+/** Input changes that need a new token (GitLab cannot edit a deploy token). */
+export function replacementKeys(olds: Partial<GroupDeployTokenOutputs>, news: Partial<GroupDeployTokenInputs>): string[] {
+    const keys: string[] = [];
+    if (differs(news.host, olds.host)) keys.push("host");
+    if (differs(String(news.group ?? ""), String(olds.group ?? ""))) keys.push("group");
+    if (differs(news.name, olds.name)) keys.push("name");
+    // Without a requested username GitLab picks one; only an explicit, different one forces a new token.
+    if (news.username !== undefined && news.username !== "" && differs(news.username, olds.username)) keys.push("username");
+    if (!sameScopes(news.scopes, olds.scopes)) keys.push("scopes");
+    if (differs(news.expiresInDays, olds.expiresInDays)) keys.push("expiresInDays");
+    return keys;
+}
+
+function checkFailures(news: Partial<GroupDeployTokenInputs>): pulumi.dynamic.CheckFailure[] {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const key = gitlab.GITLAB_CONFIG_KEYS;
+    const str = (p: keyof GroupDeployTokenInputs, hint: string) => {
+        const v = news[p];
+        if (isUnknown(v)) return;
+        if (typeof v !== "string" || v.trim() === "") failures.push({ property: p, reason: `${p} must be a non-empty string (${hint})` });
+    };
+    str("host", `${key.host}, e.g. "gitlab.com"`);
+    str("name", `${key.deployToken}.name, e.g. "gitops-platform-registry"`);
+    str("apiToken", `pulumi config set --secret ${key.apiToken} <token>`);
+    if (!isUnknown(news.group) && (news.group === undefined || String(news.group).trim() === "")) {
+        failures.push({ property: "group", reason: `group must be the group's full path or id (${key.group}, e.g. "my-org/platform")` });
+    }
+    if (!isUnknown(news.scopes)) {
+        if (!Array.isArray(news.scopes) || news.scopes.length === 0) {
+            failures.push({ property: "scopes", reason: `scopes must list at least one scope, e.g. ["read_registry"]` });
+        }
+    }
+    const days = news.expiresInDays;
+    const before = news.rotateBeforeDays;
+    if (!isUnknown(days) && !(Number.isInteger(days) && (days as number) > 0)) {
+        failures.push({ property: "expiresInDays", reason: `expiresInDays must be a positive whole number of days (${key.deployToken}.expiresInDays, e.g. 90)` });
+    }
+    if (!isUnknown(before) && !(Number.isInteger(before) && (before as number) >= 0)) {
+        failures.push({ property: "rotateBeforeDays", reason: `rotateBeforeDays must be a whole number of days >= 0 (${key.deployToken}.rotateBeforeDays, e.g. 14)` });
+    }
+    if (Number.isInteger(days) && Number.isInteger(before) && (before as number) >= (days as number)) {
+        failures.push({
+            property: "rotateBeforeDays",
+            reason: `rotateBeforeDays (${before}) must be smaller than expiresInDays (${days}), otherwise every run would rotate the token (${key.deployToken})`,
+        });
+    }
+    return failures;
+}
+
+/** Builds the provider. `settings` must stay plain data (it is serialized with the provider). */
+export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = {}): pulumi.dynamic.ResourceProvider {
+    const now = (): number => (settings.now ? settings.now() : Date.now());
+    const clientFor = (p: { host: string; apiToken: string }) =>
+        new gitlab.GitLabClient({ host: p.host, token: p.apiToken, timeoutMs: settings.timeoutMs, retry: settings.retry });
+
+    return {
+        async check(olds: Partial<GroupDeployTokenInputs>, news: Partial<GroupDeployTokenInputs>) {
+            const failures = checkFailures(news);
+            const inputs: Partial<GroupDeployTokenInputs> = { ...news };
+            delete inputs.expiresAt;
+            if (failures.length === 0 && !isUnknown(news.expiresInDays)) {
+                const t = now();
+                const keep =
+                    typeof olds.expiresAt === "string" &&
+                    olds.expiresAt !== "" &&
+                    replacementKeys(olds as Partial<GroupDeployTokenOutputs>, news).length === 0 &&
+                    !rotationDue(olds.expiresAt, news.rotateBeforeDays as number, t);
+                inputs.expiresAt = keep ? olds.expiresAt : computeExpiresAt(t, news.expiresInDays as number);
+            }
+            return { inputs, failures };
+        },
+
+        async diff(_id: string, olds: GroupDeployTokenOutputs, news: GroupDeployTokenInputs) {
+            const replaces = replacementKeys(olds, news);
+            // check() moved expiresAt forward: the token is within rotateBeforeDays of expiring.
+            if (!sameDay(news.expiresAt, olds.expiresAt)) replaces.push("expiresAt");
+            const changes =
+                replaces.length > 0 ||
+                differs(news.apiToken, olds.apiToken) ||
+                differs(news.rotateBeforeDays, olds.rotateBeforeDays);
+            return { changes, replaces, deleteBeforeReplace: false };
+        },
+
+        async create(inputs: GroupDeployTokenInputs) {
+            const expiresAt = inputs.expiresAt ?? computeExpiresAt(now(), inputs.expiresInDays);
+            const created = await clientFor(inputs).createGroupDeployToken(inputs.group, {
+                name: inputs.name,
+                scopes: inputs.scopes,
+                expiresAt,
+                username: inputs.username || undefined,
+            });
+            const outs: GroupDeployTokenOutputs = {
+                ...inputs,
+                expiresAt,
+                tokenId: created.id,
+                username: created.username,
+                token: created.token,
+            };
+            return { id: String(created.id), outs };
+        },
+
+        async read(id: string, props: GroupDeployTokenOutputs) {
+            const current = await clientFor(props).getGroupDeployToken(props.group, id);
+            const gone =
+                !current ||
+                current.revoked ||
+                current.expired ||
+                (current.expires_at !== null && Date.parse(current.expires_at) <= now());
+            if (gone) {
+                // An empty id tells the engine the resource no longer exists: `pulumi refresh` drops it
+                // from the state (visible drift), and the next `pulumi up` creates a new token.
+                return { id: "", props: {} };
+            }
+            const props2: GroupDeployTokenOutputs = {
+                ...props,
+                name: current.name,
+                username: current.username,
+                scopes: current.scopes,
+                tokenId: current.id,
+                expiresAt: current.expires_at ? new Date(current.expires_at).toISOString() : props.expiresAt,
+            };
+            return { id, props: props2 };
+        },
+
+        async update(_id: string, olds: GroupDeployTokenOutputs, news: GroupDeployTokenInputs) {
+            // Only settings that do not need a new token get here (the API token, rotateBeforeDays).
+            const outs: GroupDeployTokenOutputs = { ...olds, apiToken: news.apiToken, rotateBeforeDays: news.rotateBeforeDays };
+            return { outs };
+        },
+
+        async delete(id: string, props: GroupDeployTokenOutputs) {
+            // Revokes the token. Already gone (deleted, or the id is unknown to GitLab) is success.
+            await clientFor(props).deleteGroupDeployToken(props.group, id);
+        },
+    };
+}
+
+/** The provider GroupDeployToken uses (default timeouts and retries). */
+export const deployTokenProvider: pulumi.dynamic.ResourceProvider = makeDeployTokenProvider();

@@ -1,0 +1,116 @@
+// The GitLab REST client against the local double: URLs, pagination, filters, error mapping.
+import { after, before, describe, it } from "node:test";
+import * as assert from "node:assert/strict";
+import { GitLabApiError, GitLabClient, encodeGroupId, gitlabApiBaseUrl, redact } from "../../../components/gitlab/client";
+import type { GitLabDouble } from "../../support/gitlab-double/server";
+import { API_TOKENS, NESTED_GROUP, startFixture } from "../../support/gitlab-double/fixture";
+
+let double: GitLabDouble;
+before(async () => {
+    double = await startFixture();
+});
+after(async () => {
+    await double.close();
+});
+
+function client(token = API_TOKENS.owner) {
+    return new GitLabClient({ host: double.url, token, timeoutMs: 300, retry: { attempts: 2, baseDelayMs: 1 } });
+}
+
+describe("gitlabApiBaseUrl", () => {
+    it("builds the v4 base URL for gitlab.com and self-managed hosts", () => {
+        assert.equal(gitlabApiBaseUrl("gitlab.com"), "https://gitlab.com/api/v4");
+        assert.equal(gitlabApiBaseUrl("gitlab.example.com"), "https://gitlab.example.com/api/v4");
+        assert.equal(gitlabApiBaseUrl("https://gitlab.example.com/"), "https://gitlab.example.com/api/v4");
+        assert.equal(gitlabApiBaseUrl("https://gitlab.example.com/api/v4"), "https://gitlab.example.com/api/v4");
+        assert.equal(gitlabApiBaseUrl("https://example.com/gitlab"), "https://example.com/gitlab/api/v4");
+        assert.equal(gitlabApiBaseUrl("gitlab.example.com:8443"), "https://gitlab.example.com:8443/api/v4");
+        assert.equal(gitlabApiBaseUrl("http://127.0.0.1:8080"), "http://127.0.0.1:8080/api/v4");
+        assert.throws(() => gitlabApiBaseUrl(" "), /gitops-platform:gitlab\.host/);
+    });
+});
+
+describe("encodeGroupId", () => {
+    it("URL-encodes (nested) group paths and keeps numeric ids", () => {
+        assert.equal(encodeGroupId("acme"), "acme");
+        assert.equal(encodeGroupId("acme/platform/team-a"), "acme%2Fplatform%2Fteam-a");
+        assert.equal(encodeGroupId("/acme/platform/"), "acme%2Fplatform");
+        assert.equal(encodeGroupId(42), "42");
+        assert.equal(encodeGroupId("42"), "42");
+        assert.throws(() => encodeGroupId(""), /gitops-platform:gitlab\.group/);
+    });
+});
+
+describe("redact", () => {
+    it("replaces every occurrence of a secret", () => {
+        assert.equal(redact("a SECRET b SECRET", ["SECRET"]), "a [secret] b [secret]");
+    });
+});
+
+describe("GitLabClient", () => {
+    it("refuses an empty API token with the config key to set", () => {
+        assert.throws(
+            () => new GitLabClient({ host: "gitlab.com", token: "" }),
+            (e: unknown) => e instanceof GitLabApiError && /pulumi config set --secret gitops-platform:gitlabToken/.test(e.message),
+        );
+    });
+
+    it("lists more than 100 tokens across pages (per_page=100, x-next-page)", async () => {
+        const group = "acme";
+        for (let i = 0; i < 230; i++) double.seedToken(group, { name: `bulk-${i}` });
+        const before = double.requests.length;
+        const all = await client().listGroupDeployTokens(group);
+        assert.equal(all.length, 230);
+        assert.deepEqual(
+            all.map((t) => t.name),
+            Array.from({ length: 230 }, (_, i) => `bulk-${i}`),
+        );
+        const pages = double.requests.slice(before).map((r) => [r.query.get("page"), r.query.get("per_page")]);
+        assert.deepEqual(pages, [
+            ["1", "100"],
+            ["2", "100"],
+            ["3", "100"],
+        ]);
+    });
+
+    it("follows the Link header when GitLab omits x-next-page", async () => {
+        double.linkHeaderOnly = true;
+        try {
+            const all = await client().listGroupDeployTokens("acme");
+            assert.equal(all.length, 230);
+        } finally {
+            double.linkHeaderOnly = false;
+        }
+    });
+
+    it("filters with active=true (revoked and expired tokens are excluded)", async () => {
+        const c = client();
+        const a = await c.createGroupDeployToken(NESTED_GROUP, { name: "live", scopes: ["read_registry"] });
+        const b = await c.createGroupDeployToken(NESTED_GROUP, { name: "revoked", scopes: ["read_registry"] });
+        const d = await c.createGroupDeployToken(NESTED_GROUP, { name: "expired", scopes: ["read_registry"] });
+        double.revoke(NESTED_GROUP, b.id);
+        double.expire(NESTED_GROUP, d.id);
+        const active = await c.listGroupDeployTokens(NESTED_GROUP, { active: true });
+        assert.ok(active.some((t) => t.id === a.id));
+        assert.ok(!active.some((t) => t.id === b.id || t.id === d.id));
+        const all = await c.listGroupDeployTokens(NESTED_GROUP);
+        assert.equal(all.find((t) => t.id === b.id)!.revoked, true);
+        assert.equal(all.find((t) => t.id === d.id)!.expired, true);
+        assert.equal((all.find((t) => t.id === a.id) as { token?: string }).token, undefined, "value only on create");
+        assert.ok(double.requests.some((r) => r.rawUrl.startsWith("/api/v4/groups/acme%2Fplatform%2Fteam-a/deploy_tokens?")));
+    });
+
+    it("get returns undefined for an unknown token, but throws for an unknown group", async () => {
+        const c = client();
+        assert.equal(await c.getGroupDeployToken(NESTED_GROUP, 999999), undefined);
+        await assert.rejects(c.getGroupDeployToken("acme/nope", 1), (e: unknown) => e instanceof GitLabApiError && e.kind === "group-not-found");
+        assert.equal(await c.deleteGroupDeployToken(NESTED_GROUP, 999999), false);
+    });
+
+    it("400 for missing scopes carries GitLab's message", async () => {
+        await assert.rejects(
+            client().createGroupDeployToken(NESTED_GROUP, { name: "no-scopes", scopes: [] }),
+            (e: unknown) => e instanceof GitLabApiError && e.status === 400 && /scopes is missing/.test(e.message),
+        );
+    });
+});
