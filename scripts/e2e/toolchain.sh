@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Builds the e2e toolchain from the Go modules in test/e2e/toolchain/<family>/ and caches the
+# binaries outside the clone:
+#   ${GITOPS_PLATFORM_CACHE:-$HOME/.cache/gitops-platform}/toolchain/<binary>-<hash>
+# hash = sha256(family go.mod + go.sum + our *.go + go version + ldflags + tags + package).
+# A warm run only hashes and re-links, so it takes seconds. At the end the bin dir (symlinks) is
+# printed on the last line of stdout:  .../toolchain/bin
+#
+# usage: scripts/e2e/toolchain.sh [binary ...]      (default: all)
+#   E2E_GO_P=2           go build -p (both cores by default)
+#   E2E_TOOLCHAIN_LOG    log file (default: <cache>/toolchain/toolchain.log; output also goes there
+#                        when the script runs in the background)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TC="$ROOT/test/e2e/toolchain"
+CACHE="${GITOPS_PLATFORM_CACHE:-$HOME/.cache/gitops-platform}/toolchain"
+BIN="$CACHE/bin"
+LOG="${E2E_TOOLCHAIN_LOG:-$CACHE/toolchain.log}"
+mkdir -p "$CACHE" "$BIN"
+# shellcheck source=../../test/e2e/toolchain/versions.env
+. "$TC/versions.env"
+
+exec > >(tee -a "$LOG") 2>&1
+# One build at a time (a second caller waits, then finds the cache warm).
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then
+  echo "toolchain: another build holds $CACHE/.lock, waiting..."
+  flock 9
+fi
+
+export GOTOOLCHAIN=local CGO_ENABLED=0
+export GOFLAGS="-mod=readonly -trimpath"
+# go.sum is committed; the proxy's checksum-database mirror lacks some of these modules, so never
+# ask it about them (the go.sum hashes were recorded with this setting; see docs/e2e.md).
+export GONOSUMDB="github.com/pulumi,github.com/openbao"
+P="${E2E_GO_P:-2}"
+GOVERSION=$(go env GOVERSION)
+
+START=$(date +%s)
+say() { printf '[toolchain %s +%ss] %s\n' "$(date +%H:%M:%S)" "$(( $(date +%s) - START ))" "$*"; }
+say "go $GOVERSION, cache $CACHE, log $LOG"
+
+# binary | family | package | tags | ldflags
+KV="k8s.io/component-base/version"
+spec() {
+  case "$1" in
+    etcd) echo "kube|go.etcd.io/etcd/server/v3||-s -w" ;;
+    kube-apiserver|kube-controller-manager)
+      echo "kube|k8s.io/kubernetes/cmd/$1||-s -w -X $KV.gitVersion=v$K8S_VERSION -X $KV.gitMajor=${K8S_VERSION%%.*} -X $KV.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2) -X $KV.gitTreeState=clean" ;;
+    bao) echo "openbao|github.com/openbao/openbao||-s -w -X github.com/openbao/openbao/version.fullVersion=$OPENBAO_VERSION" ;;
+    pulumi) echo "pulumi|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi|osusergo,grpcnotrace|-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" ;;
+    pulumi-language-nodejs) echo "pulumi|./langhost||-s -w -X main.version=$PULUMI_VERSION" ;;
+    pulumi-resource-kubernetes) echo "provider-kubernetes|.||-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_REGISTER" ;;
+    pulumi-resource-vault) echo "provider-vault|.||-s -w -X github.com/pulumi/pulumi-vault/provider/v7/pkg/version.Version=$VAULT_PROVIDER_REGISTER" ;;
+    *) echo "unknown binary: $1" >&2; return 1 ;;
+  esac
+}
+ALL=(etcd kube-apiserver kube-controller-manager bao pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-vault)
+TARGETS=("${@:-${ALL[@]}}")
+
+# Generated embed files (gitignored) for the providers' own main.go.
+gen_embeds() {
+  local fam=$1 dir=$2
+  case "$fam" in
+    provider-kubernetes)
+      local src
+      src=$(cd "$dir" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
+      jq -c --arg v "$K8S_PROVIDER_REGISTER" '.version = $v' "$src/schema.json" > "$dir/schema-embed.json"
+      jq -c . "$src/terraform-mapping.json" > "$dir/terraform-mapping-embed.json"
+      ;;
+    provider-vault)
+      if [[ -x "$dir/gen-embeds.sh" ]]; then "$dir/gen-embeds.sh" "$VAULT_PROVIDER_REGISTER"; fi
+      ;;
+  esac
+}
+
+hash_inputs() {
+  local name=$1 fam=$2 pkg=$3 tags=$4 ld=$5 dir="$TC/$2"
+  {
+    printf '%s\n' "$name" "$pkg" "$tags" "$ld" "$GOVERSION" "CGO_ENABLED=$CGO_ENABLED" "$GOFLAGS"
+    cat "$dir/go.mod" "$dir/go.sum"
+    find "$dir" -name '*.go' -not -name '*_test.go' | LC_ALL=C sort | xargs -r cat
+  } | sha256sum | cut -c1-16
+}
+
+FAILED=() MISSING=()
+for name in "${TARGETS[@]}"; do
+  IFS='|' read -r fam pkg tags ld < <(spec "$name")
+  dir="$TC/$fam"
+  if [[ ! -f "$dir/go.mod" ]]; then
+    say "SKIP $name: no Go module at ${dir#"$ROOT"/} (not buildable here, see docs/e2e.md)"
+    MISSING+=("$name"); rm -f "$BIN/$name"; continue
+  fi
+  h=$(hash_inputs "$name" "$fam" "$pkg" "$tags" "$ld")
+  out="$CACHE/$name-$h"
+  if [[ -x "$out" ]]; then
+    say "cached $name ($(basename "$out"))"
+  else
+    say "building $name from ${dir#"$ROOT"/} ($pkg) ..."
+    t0=$(date +%s)
+    if ( cd "$dir" && go mod download && gen_embeds "$fam" "$dir" \
+         && go build -p "$P" ${tags:+-tags "$tags"} -ldflags "$ld" -o "$out.tmp.$$" "$pkg" ); then
+      mv -f "$out.tmp.$$" "$out"
+      say "built $name in $(( $(date +%s) - t0 ))s, $(du -m "$out" | cut -f1) MB"
+      # keep only the newest build of each binary
+      find "$CACHE" -maxdepth 1 -name "$name-*" -not -name "$(basename "$out")" -delete
+    else
+      rm -f "$out.tmp.$$"
+      say "FAILED $name after $(( $(date +%s) - t0 ))s"
+      FAILED+=("$name"); continue
+    fi
+  fi
+  ln -sfn "../$(basename "$out")" "$BIN/$name"
+done
+
+say "done in $(( $(date +%s) - START ))s; bin dir: $BIN"
+((${#MISSING[@]})) && say "WARNING not available: ${MISSING[*]}"
+if ((${#FAILED[@]})); then say "ERROR failed: ${FAILED[*]}"; exit 1; fi
+echo "$BIN"
