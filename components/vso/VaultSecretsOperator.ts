@@ -62,7 +62,7 @@ export class VaultSecretsOperator extends pulumi.ComponentResource {
                 apiVersion: "secrets.hashicorp.com/v1beta1",
                 kind: "VaultConnection",
                 metadata: { name: "default", namespace },
-                spec: { address: args.vaultAddress },
+                spec: { address: args.vaultAddress, skipTLSVerify: false },
             },
             { ...childOpts, dependsOn: this.crdDependencies },
         );

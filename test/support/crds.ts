@@ -47,7 +47,7 @@ function load(): Map<string, Validator> {
         return cache;
     }
     cache = new Map();
-    const ajv = new Ajv({ strict: false, allErrors: true });
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, useDefaults: true });
     for (const file of fs.readdirSync(CRD_DIR).filter((f) => f.endsWith(".yaml"))) {
         for (const doc of parseAllDocuments(fs.readFileSync(path.join(CRD_DIR, file), "utf8"))) {
             const crd = doc.toJS();
@@ -55,10 +55,15 @@ function load(): Map<string, Validator> {
                 continue;
             }
             for (const version of crd.spec.versions) {
-                const validate = ajv.compile(strict(version.schema.openAPIV3Schema));
-                cache.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, (obj) =>
-                    validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`),
-                );
+                // Compiled on first use: the Argo CD Application schema alone takes seconds.
+                let validate: ReturnType<typeof ajv.compile> | undefined;
+                cache.set(`${crd.spec.group}/${version.name}/${crd.spec.names.kind}`, (obj) => {
+                    validate ??= ajv.compile(strict(version.schema.openAPIV3Schema));
+                    // Like the API server: apply schema defaults, then validate.
+                    return validate(structuredClone(obj))
+                        ? []
+                        : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message} ${JSON.stringify(e.params)}`);
+                });
             }
         }
     }

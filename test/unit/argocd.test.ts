@@ -1,0 +1,135 @@
+/** ArgoCd under mocks: release, repo-creds, AppProject and the bootstrap ApplicationSet. */
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { installMocks, isSecretAt, kubernetesKind, ofType, one, settle } from "../support/mocks";
+import { crdSkipReason, validateCustomResource } from "../support/crds";
+import { ArgoCd } from "../../components/argocd/ArgoCd";
+
+const environments = [
+    { name: "dev", namespace: "poc-dev" },
+    { name: "staging", namespace: "poc-staging" },
+];
+const services = [
+    { name: "api-gateway", repoURL: "https://gitlab.com/gitops-poc-dzha/api-gateway.git", syncWave: 1 },
+    { name: "auth-adapter", repoURL: "https://gitlab.com/gitops-poc-dzha/auth-adapter.git", syncWave: 0 },
+];
+const appChart = { repoURL: "https://d7561985.github.io/k8app", chart: "app", version: "3.4.0" };
+
+before(async () => {
+    await installMocks("dev");
+    const provider = new k8s.Provider("k", {});
+    new ArgoCd("argocd", {
+        repoPrefix: "https://gitlab.com/gitops-poc-dzha",
+        repoUsername: "gitlab+deploy-token-7",
+        repoPassword: pulumi.secret("gldt-repo-secret"),
+        project: "poc",
+        environments,
+        services,
+        appChart,
+        provider,
+    });
+    new ArgoCd("existing", {
+        enabled: false,
+        namespace: "argo",
+        repoPrefix: "https://gitlab.example.com/team",
+        repoUsername: "reader",
+        repoPassword: "plain-input-still-secret",
+        project: "team",
+        environments,
+        appChart,
+        provider,
+    });
+    await settle();
+});
+
+test("pinned argo-cd Helm release only when enabled", () => {
+    const releases = ofType("kubernetes:helm.sh/v3:Release");
+    assert.equal(releases.length, 1);
+    assert.deepEqual(
+        [releases[0].inputs.chart, releases[0].inputs.version, releases[0].inputs.namespace, releases[0].inputs.repositoryOpts.repo],
+        ["argo-cd", "10.1.1", "argocd", "https://argoproj.github.io/argo-helm"],
+    );
+});
+
+test("repo-creds Secret for https://<host>/<group>, labelled, password secret", () => {
+    const s = one("kubernetes:core/v1:Secret", "argocd-repo-creds");
+    assert.deepEqual(s.inputs.metadata, {
+        name: "gitlab-repo-creds",
+        namespace: "argocd",
+        labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+    });
+    assert.equal(s.inputs.stringData.url, "https://gitlab.com/gitops-poc-dzha");
+    assert.equal(s.inputs.stringData.type, "git");
+    assert.equal(s.inputs.stringData.username, "gitlab+deploy-token-7");
+    assert.equal(s.inputs.stringData.password, "gldt-repo-secret");
+    assert.ok(isSecretAt(s.wire, "stringData.password") || isSecretAt(s.wire, "stringData"), "password is a secret");
+    const other = one("kubernetes:core/v1:Secret", "existing-repo-creds");
+    assert.ok(isSecretAt(other.wire, "stringData.password") || isSecretAt(other.wire, "stringData"), "a plain input is made secret");
+});
+
+test("AppProject limited to the group's repos, the chart repo and the stack's namespaces", () => {
+    const p = kubernetesKind("AppProject").find((r) => r.name === "argocd-project")!;
+    assert.deepEqual(p.inputs.metadata, { name: "poc", namespace: "argocd" });
+    assert.deepEqual(p.inputs.spec.sourceRepos, ["https://gitlab.com/gitops-poc-dzha/*", "https://d7561985.github.io/k8app"]);
+    assert.deepEqual(p.inputs.spec.destinations, [
+        { server: "https://kubernetes.default.svc", namespace: "poc-dev" },
+        { server: "https://kubernetes.default.svc", namespace: "poc-staging" },
+    ]);
+    assert.deepEqual(p.inputs.spec.clusterResourceWhitelist, [], "no cluster-scoped objects");
+});
+
+test("ApplicationSet generates <service>-<env> per service × environment into the env namespace", () => {
+    const set = kubernetesKind("ApplicationSet").find((r) => r.name === "argocd-applicationset")!;
+    assert.deepEqual(set.inputs.metadata, { name: "poc-services", namespace: "argocd" });
+    const spec = set.inputs.spec;
+    assert.equal(spec.goTemplate, true);
+    const elements = spec.generators[0].list.elements;
+    assert.deepEqual(
+        elements.map((e: any) => `${e.service}-${e.env}@${e.namespace}#${e.syncWave}`),
+        ["api-gateway-dev@poc-dev#1", "api-gateway-staging@poc-staging#1", "auth-adapter-dev@poc-dev#0", "auth-adapter-staging@poc-staging#0"],
+    );
+    const t = spec.template;
+    assert.equal(t.metadata.name, "{{.service}}-{{.env}}");
+    assert.equal(t.metadata.annotations["argocd.argoproj.io/sync-wave"], "{{.syncWave}}");
+    assert.equal(t.spec.project, "poc");
+    assert.deepEqual(t.spec.destination, { server: "https://kubernetes.default.svc", namespace: "{{.namespace}}" });
+    assert.deepEqual(t.spec.syncPolicy.automated, { prune: true, selfHeal: true });
+    assert.equal(spec.syncPolicy.preserveResourcesOnDeletion, true, "deleting the set keeps running services");
+});
+
+test("Applications use the seed's values layout: .cicd/default.yaml + .cicd/<env>.yaml from the service repo", () => {
+    const set = kubernetesKind("ApplicationSet").find((r) => r.name === "argocd-applicationset")!;
+    const [chart, values] = set.inputs.spec.template.spec.sources;
+    assert.deepEqual([chart.repoURL, chart.chart, chart.targetRevision], [appChart.repoURL, "app", "3.4.0"]);
+    assert.deepEqual(chart.helm.valueFiles, ["$values/.cicd/default.yaml", "$values/.cicd/{{.env}}.yaml"]);
+    assert.deepEqual(values, { repoURL: "{{.repoURL}}", targetRevision: "HEAD", ref: "values" });
+    const elements = set.inputs.spec.generators[0].list.elements;
+    assert.ok(elements.every((e: any) => e.repoURL.endsWith(".git")), "GitLab repo URLs carry .git");
+});
+
+test("Argo CD custom resources depend on the chart when enabled, not when pre-installed", () => {
+    const rel = one("kubernetes:helm.sh/v3:Release", "argocd-release");
+    for (const name of ["argocd-project", "argocd-applicationset"]) {
+        assert.ok(recordedByName(name).dependencies.includes(rel.urn), `${name} dependsOn the release`);
+    }
+    assert.deepEqual(recordedByName("existing-applicationset").dependencies, []);
+    assert.equal(recordedByName("existing-applicationset").inputs.metadata.namespace, "argo");
+});
+
+function recordedByName(name: string) {
+    return [...kubernetesKind("AppProject"), ...kubernetesKind("ApplicationSet")].find((r) => r.name === name)!;
+}
+
+test("AppProject and ApplicationSet match the upstream CRD schemas (unknown fields are errors)", (t) => {
+    if (crdSkipReason()) {
+        t.skip(crdSkipReason());
+        return;
+    }
+    const crs = [...kubernetesKind("AppProject"), ...kubernetesKind("ApplicationSet")];
+    assert.equal(crs.length, 4);
+    for (const cr of crs) {
+        assert.deepEqual(validateCustomResource(cr.inputs as any), [], `${cr.name} is valid`);
+    }
+});

@@ -1,0 +1,108 @@
+/** VaultPlatform and EnvironmentAccess under mocks: mounts, auth config, policies, roles. */
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as k8s from "@pulumi/kubernetes";
+import * as vault from "@pulumi/vault";
+import { installMocks, ofType, one, recorded, settle } from "../support/mocks";
+import { parsePolicy } from "../support/hcl";
+import { VaultPlatform } from "../../components/vault/VaultPlatform";
+import { EnvironmentAccess } from "../../components/vault/EnvironmentAccess";
+
+before(async () => {
+    await installMocks("dev");
+    const providers = { vault: new vault.Provider("v", {}), kubernetes: new k8s.Provider("k", {}) };
+    const owned = new VaultPlatform("owned", { pathPrefix: "gitops-poc-dzha", protect: true, providers });
+    new VaultPlatform("shared", {
+        pathPrefix: "gitops-poc-dzha",
+        manageKvMount: false,
+        kubernetesAuthMount: "kubernetes-prod",
+        kubernetesHost: "https://prod-api.example.com:6443",
+        registryPolicyName: "registry-read-kubernetes-prod",
+        providers,
+    });
+    new EnvironmentAccess("dev", {
+        environment: "dev",
+        namespace: "poc-dev",
+        kvMount: owned.kvMount,
+        pathPrefix: "gitops-poc-dzha",
+        authMount: owned.authMount,
+        serviceAccounts: ["default", "deployer"],
+        extraPolicies: [owned.registryPolicyName],
+        provider: providers.vault,
+    });
+    await settle();
+});
+
+test("the owned KV mount is kv version 2 at secret/, protected", () => {
+    const mounts = ofType("vault:index/mount:Mount");
+    assert.equal(mounts.length, 1, "only the stack that owns the mount creates it");
+    const m = mounts[0];
+    assert.equal(m.inputs.path, "secret");
+    assert.equal(m.inputs.type, "kv", "type kv + options.version 2 (kv-v2 would force replacement)");
+    assert.deepEqual(m.inputs.options, { version: "2" });
+    assert.equal(m.protect, true);
+});
+
+test("Kubernetes auth backends at their mounts; protection follows the flag", () => {
+    const owned = one("vault:index/authBackend:AuthBackend", "owned-kubernetes-auth");
+    assert.deepEqual([owned.inputs.type, owned.inputs.path, owned.protect], ["kubernetes", "kubernetes", true]);
+    const shared = one("vault:index/authBackend:AuthBackend", "shared-kubernetes-auth");
+    assert.deepEqual([shared.inputs.path, shared.protect], ["kubernetes-prod", false]);
+});
+
+test("auth config uses the reviewer token (secret) and the cluster CA", () => {
+    const cfg = one("vault:kubernetes/authBackendConfig:AuthBackendConfig", "owned-kubernetes-auth-config");
+    assert.equal(cfg.inputs.backend, "kubernetes");
+    assert.equal(cfg.inputs.kubernetesHost, "https://kubernetes.default.svc");
+    assert.equal(cfg.inputs.tokenReviewerJwt, "mock-reviewer-jwt");
+    assert.ok(cfg.wire.tokenReviewerJwt && typeof cfg.wire.tokenReviewerJwt === "object", "reviewer JWT travels as a secret");
+    assert.match(cfg.inputs.kubernetesCaCert, /BEGIN CERTIFICATE/);
+    const shared = one("vault:kubernetes/authBackendConfig:AuthBackendConfig", "shared-kubernetes-auth-config");
+    assert.equal(shared.inputs.kubernetesHost, "https://prod-api.example.com:6443");
+});
+
+test("token reviewer ServiceAccount is bound to system:auth-delegator with a token Secret", () => {
+    const sa = one("kubernetes:core/v1:ServiceAccount", "owned-token-reviewer-sa");
+    assert.deepEqual(sa.inputs.metadata, { name: "vault-token-reviewer", namespace: "kube-system" });
+    const crb = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "owned-token-reviewer-auth-delegator");
+    assert.equal(crb.inputs.roleRef.name, "system:auth-delegator");
+    assert.deepEqual(crb.inputs.subjects, [{ kind: "ServiceAccount", name: "vault-token-reviewer", namespace: "kube-system" }]);
+    const secret = one("kubernetes:core/v1:Secret", "owned-token-reviewer-token");
+    assert.equal(secret.inputs.type, "kubernetes.io/service-account-token");
+    assert.equal(secret.inputs.metadata.annotations["kubernetes.io/service-account.name"], "vault-token-reviewer");
+    const names = ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((r) => r.inputs.metadata.name);
+    assert.equal(new Set(names).size, names.length, "one binding per auth mount, no name clash on a shared cluster");
+});
+
+test("registry-read policy reads only the registry path", async () => {
+    const p = one("vault:index/policy:Policy", "owned-registry-read");
+    assert.equal(p.inputs.name, "registry-read");
+    assert.deepEqual(await parsePolicy(p.inputs.policy), [
+        { path: "secret/data/gitops-poc-dzha/platform/registry", capabilities: ["read"] },
+    ]);
+    assert.equal(one("vault:index/policy:Policy", "shared-registry-read").inputs.name, "registry-read-kubernetes-prod");
+});
+
+test("environment policy poc-dev-read and role poc-dev-default as the seed", async () => {
+    const p = one("vault:index/policy:Policy", "dev-read");
+    assert.equal(p.inputs.name, "poc-dev-read");
+    assert.deepEqual(await parsePolicy(p.inputs.policy), [
+        { path: "secret/data/gitops-poc-dzha/+/dev/+", capabilities: ["read"] },
+        { path: "secret/metadata/gitops-poc-dzha/+/dev/+", capabilities: ["read", "list"] },
+    ]);
+    const role = one("vault:kubernetes/authBackendRole:AuthBackendRole", "dev-role");
+    assert.equal(role.inputs.roleName, "poc-dev-default");
+    assert.equal(role.inputs.backend, "kubernetes");
+    assert.deepEqual(role.inputs.boundServiceAccountNames, ["default", "deployer"]);
+    assert.deepEqual(role.inputs.boundServiceAccountNamespaces, ["poc-dev"], "bound to its own namespace only");
+    assert.equal(role.inputs.audience, "vault");
+    assert.equal(role.inputs.tokenTtl, 3600);
+    assert.deepEqual(role.inputs.tokenPolicies, ["poc-dev-read", "registry-read"]);
+});
+
+test("every Vault resource uses the explicit provider and is parented to its component", () => {
+    for (const r of recorded.filter((x) => x.type.startsWith("vault:") && x.custom)) {
+        assert.match(r.provider, /pulumi:providers:vault::v::/, `${r.name} uses the explicit vault provider`);
+        assert.match(r.parent, /gitops-platform:vault:(VaultPlatform|EnvironmentAccess)/, `${r.name} is parented`);
+    }
+});
