@@ -145,7 +145,7 @@ describe("RegistryCredentials", () => {
             "mirror.example.com",
         ]);
         assert.equal(await value(full.tokenUsername), "gitlab+deploy-token-full-deploy-token");
-        assert.equal(await pulumi.output(full.tokenUsername).isSecret, false);
+        assert.equal(await (full.tokenUsername as unknown as { isSecret: Promise<boolean> }).isSecret, false, "username is not secret");
         for (const c of [full, gitlabOnly, staticOnly]) {
             for (const [key, v] of Object.entries(c)) {
                 if (!pulumi.Output.isInstance(v)) continue;
