@@ -159,3 +159,13 @@ export function one(type: string, name: string): Recorded {
 export function kubernetesKind(kind: string): Recorded[] {
     return recorded.filter((r) => r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`));
 }
+
+/** Whether an Output is marked secret (an internal Promise the SDK keeps on every Output). */
+export function isSecretOutput(o: pulumi.Output<unknown>): Promise<boolean> {
+    return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** The resolved value of an Output (under mocks every value is known). */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
+}

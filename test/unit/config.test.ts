@@ -3,6 +3,7 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../../stacks/config";
 import { stackConfig } from "../support/stackConfig";
+import { isSecretOutput } from "../support/mocks";
 
 const P = "gitops-platform:";
 const SECRET_KEYS = new Set([`${P}gitlabToken`, `${P}argocdRepoToken`, `${P}registry`]);
@@ -81,8 +82,8 @@ test("environment overrides: namespace, extra service accounts (default first, n
 
 test("secret config values are wrapped as Pulumi secrets", async () => {
     const c = parseStackConfig(raw(base()), SECRET_KEYS, "dev");
-    assert.equal(await c.argocdRepoToken!.isSecret, true);
-    assert.equal(await c.registry!.password.isSecret, true);
+    assert.equal(await isSecretOutput(c.argocdRepoToken!), true);
+    assert.equal(await isSecretOutput(c.registry!.password), true);
 });
 
 test("the committed stack files are valid", () => {

@@ -1,0 +1,60 @@
+/** A stack without GitLab API access: static registry credentials and a configured Argo CD read token. */
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { clearStrings, isSecretAt, ofType, one, recorded } from "../support/mocks";
+import { runProgram } from "../support/program";
+
+const P = "gitops-platform:";
+const REGISTRY_PASSWORD = "static-registry-password-123";
+const REPO_TOKEN = "glpat-argocd-read-456";
+
+before(async () => {
+    const config: Record<string, string> = {
+        [`${P}environments`]: JSON.stringify({ dev: { serviceAccounts: ["deployer"] } }),
+        [`${P}gitlab`]: JSON.stringify({ host: "gitlab.example.com", group: "platform/apps" }),
+        [`${P}registry`]: JSON.stringify({ server: "registry.example.com", username: "puller", password: REGISTRY_PASSWORD }),
+        [`${P}argocd`]: JSON.stringify({ enabled: false, repoUsername: "argocd-reader" }),
+        [`${P}argocdRepoToken`]: REPO_TOKEN,
+        [`${P}vso`]: JSON.stringify({ enabled: false }),
+        [`${P}vault`]: JSON.stringify({ manageKvMount: false, pathPrefix: "apps" }),
+    };
+    await runProgram("e2e", config, [`${P}registry`, `${P}argocdRepoToken`]);
+});
+
+test("no GitLab API resources, no Helm releases", () => {
+    assert.equal(recorded.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).length, 0);
+    assert.equal(ofType("kubernetes:helm.sh/v3:Release").length, 0);
+});
+
+test("static credentials land in Vault at <pathPrefix>/platform/registry as a secret", () => {
+    const [secret] = ofType("vault:kv/secretV2:SecretV2");
+    assert.equal(secret.inputs.name, "apps/platform/registry");
+    assert.ok(isSecretAt(secret.wire, "dataJson"));
+    const docker = JSON.parse(JSON.parse(secret.inputs.dataJson)[".dockerconfigjson"]);
+    assert.deepEqual(docker.auths["registry.example.com"], {
+        username: "puller",
+        password: REGISTRY_PASSWORD,
+        auth: Buffer.from(`puller:${REGISTRY_PASSWORD}`).toString("base64"),
+    });
+});
+
+test("Argo CD repo-creds use the configured user and secret token for the nested group", () => {
+    const creds = one("kubernetes:core/v1:Secret", "argocd-repo-creds");
+    assert.equal(creds.inputs.stringData.url, "https://gitlab.example.com/platform/apps");
+    assert.equal(creds.inputs.stringData.username, "argocd-reader");
+    assert.equal(creds.inputs.stringData.password, REPO_TOKEN);
+});
+
+test("extra service accounts get the pull secret and may log in", () => {
+    assert.deepEqual(ofType("kubernetes:core/v1:ServiceAccountPatch").map((p) => p.inputs.metadata.name).sort(), ["default", "deployer"]);
+    assert.deepEqual(one("vault:kubernetes/authBackendRole:AuthBackendRole", "env-dev-role").inputs.boundServiceAccountNames, ["default", "deployer"]);
+});
+
+test("the registry password and repo token never appear in clear", () => {
+    const leaks = recorded.flatMap((r) =>
+        clearStrings(r.wire)
+            .filter((s) => [REGISTRY_PASSWORD, REPO_TOKEN, Buffer.from(`puller:${REGISTRY_PASSWORD}`).toString("base64")].some((x) => s.value.includes(x)))
+            .map((s) => `${r.type} ${r.name} ${s.path}`),
+    );
+    assert.deepEqual(leaks, []);
+});
