@@ -400,7 +400,7 @@ describe("GitLab errors", () => {
         });
     });
 
-    it("timeouts are retried, then reported clearly", async () => {
+    it("timeouts are retried, then reported clearly", { timeout: 10000 }, async () => {
         const p = provider();
         const state = await createVia(p, inputs({ name: "slow" }));
         double.inject({ method: "GET", path: /deploy_tokens\/\d+$/, hang: true, times: 1 });
