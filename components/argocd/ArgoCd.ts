@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { pinnedRelease } from "../kubernetes/pinnedRelease";
 import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec } from "./specs";
 
 /** Arguments of {@link ArgoCd}. */
@@ -54,16 +55,15 @@ export class ArgoCd extends pulumi.ComponentResource {
         const crdDependencies: pulumi.Resource[] = [];
         if (args.enabled ?? true) {
             crdDependencies.push(
-                new k8s.helm.v3.Release(
+                pinnedRelease(
                     `${name}-release`,
                     {
-                        name: "argocd",
+                        releaseName: "argocd",
                         chart: "argo-cd",
                         version: args.chartVersion ?? "10.1.1",
-                        repositoryOpts: { repo: args.chartRepo ?? "https://argoproj.github.io/argo-helm" },
+                        repo: args.chartRepo ?? "https://argoproj.github.io/argo-helm",
                         namespace,
-                        createNamespace: true,
-                        atomic: true,
+                        // CRDs stay when the release is removed: deleting them would delete every Application.
                         values: { crds: { install: true, keep: true } },
                     },
                     childOpts,

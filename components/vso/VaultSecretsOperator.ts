@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { pinnedRelease } from "../kubernetes/pinnedRelease";
 
 /** Arguments of {@link VaultSecretsOperator}. */
 export interface VaultSecretsOperatorArgs {
@@ -34,16 +35,14 @@ export class VaultSecretsOperator extends pulumi.ComponentResource {
 
         this.crdDependencies = [];
         if (args.enabled ?? true) {
-            const release = new k8s.helm.v3.Release(
+            const release = pinnedRelease(
                 `${name}-release`,
                 {
-                    name: "vault-secrets-operator",
+                    releaseName: "vault-secrets-operator",
                     chart: "vault-secrets-operator",
                     version: args.chartVersion ?? "1.4.1",
-                    repositoryOpts: { repo: args.chartRepo ?? "https://helm.releases.hashicorp.com" },
+                    repo: args.chartRepo ?? "https://helm.releases.hashicorp.com",
                     namespace,
-                    createNamespace: true,
-                    atomic: true,
                     values: {
                         // The VaultConnection is managed below, so it stays under Pulumi's control.
                         defaultVaultConnection: { enabled: false },
