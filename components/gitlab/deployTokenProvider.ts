@@ -6,6 +6,8 @@
 //   is captured by value) and the small helpers in this file; no SDK client, no module state.
 // - Nothing secret is captured: the API token arrives as an input (`apiToken`) on every call and is
 //   kept in the resource's state as a secret output, so `read` (refresh) and `delete` can use it.
+//   If that stored token was rotated away (401), they retry with the stack's current
+//   `gitops-platform:gitlabToken`, which the engine hands to `configure` (the whole stack config, secrets decrypted).
 // - Messages never contain the API token or a deploy token value (see client.ts).
 //
 // Expiry stability: `check` turns `expiresInDays` into a fixed `expiresAt` date (midnight UTC) and
@@ -59,6 +61,12 @@ export interface DeployTokenProviderSettings {
     retry?: gitlab.RetryOptions;
     /** Clock in ms since the epoch (default Date.now). */
     now?: () => number;
+    /**
+     * Stack config key read in `configure` (default `gitops-platform:gitlabToken`). When the API
+     * token kept in the state is rejected (401: expired or rotated), refresh and delete retry once
+     * with the token currently in this config key.
+     */
+    apiTokenConfigKey?: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -159,8 +167,27 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
     const now = (): number => (settings.now ? settings.now() : Date.now());
     const clientFor = (p: { host: string; apiToken: string }) =>
         new gitlab.GitLabClient({ host: p.host, token: p.apiToken, timeoutMs: settings.timeoutMs, retry: settings.retry });
+    // Filled by configure() in the provider host; an object so the serialized functions share it.
+    const configured: { apiToken?: string } = {};
+    /** Runs `fn` with the state's API token; on 401 once more with the stack's current one. */
+    const withApiToken = async <T>(props: { host: string; apiToken: string }, fn: (c: gitlab.GitLabClient) => Promise<T>): Promise<T> => {
+        try {
+            return await fn(clientFor(props));
+        } catch (e) {
+            const fresh = configured.apiToken;
+            if (e instanceof gitlab.GitLabApiError && e.kind === "unauthorized" && fresh && fresh !== props.apiToken) {
+                return fn(clientFor({ host: props.host, apiToken: fresh }));
+            }
+            throw e;
+        }
+    };
 
     return {
+        async configure(req: pulumi.dynamic.ConfigureRequest) {
+            const value = req.config.get(settings.apiTokenConfigKey ?? gitlab.GITLAB_CONFIG_KEYS.apiToken);
+            configured.apiToken = value && value.trim() !== "" ? value : undefined;
+        },
+
         async check(olds: Partial<GroupDeployTokenInputs>, news: Partial<GroupDeployTokenInputs>) {
             const failures = checkFailures(news);
             const inputs: Partial<GroupDeployTokenInputs> = { ...news };
@@ -207,7 +234,7 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
         },
 
         async read(id: string, props: GroupDeployTokenOutputs) {
-            const current = await clientFor(props).getGroupDeployToken(props.group, id);
+            const current = await withApiToken(props, (c) => c.getGroupDeployToken(props.group, id));
             const gone =
                 !current ||
                 current.revoked ||
@@ -237,7 +264,7 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
 
         async delete(id: string, props: GroupDeployTokenOutputs) {
             // Revokes the token. Already gone (deleted, or the id is unknown to GitLab) is success.
-            await clientFor(props).deleteGroupDeployToken(props.group, id);
+            await withApiToken(props, (c) => c.deleteGroupDeployToken(props.group, id));
         },
     };
 }

@@ -273,6 +273,45 @@ describe("refresh (read)", () => {
     });
 });
 
+describe("API token rotated after the deploy token was created", () => {
+    const OLD = "glpat-old-api-token-rotated-away-0000";
+    const stackConfig = (value: string | undefined) => ({
+        config: {
+            get: (k: string) => (k === "gitops-platform:gitlabToken" ? value : undefined),
+            require: (k: string) => {
+                if (k !== "gitops-platform:gitlabToken" || value === undefined) throw new Error(`missing ${k}`);
+                return value;
+            },
+        },
+    });
+
+    it("refresh and delete retry once with the stack's current gitops-platform:gitlabToken on 401", async () => {
+        double.users[OLD] = { scopes: ["api"], groups: { [GROUP]: "owner" } };
+        const p = provider();
+        await p.configure(stackConfig(API_TOKENS.owner));
+        const state = await createVia(p, inputs({ name: "api-rotated", apiToken: OLD }));
+        delete double.users[OLD]; // the old API token expired
+        const before = double.requests.length;
+        assert.equal((await p.read(state.id, state.outs)).id, state.id);
+        assert.deepEqual(
+            double.requests.slice(before).map((r) => r.privateToken),
+            [OLD, API_TOKENS.owner],
+        );
+        await p.delete(state.id, state.outs);
+        assert.equal(double.token(GROUP, Number(state.id)), undefined);
+    });
+
+    it("without a configured token the 401 is reported", async () => {
+        double.users[OLD] = { scopes: ["api"], groups: { [GROUP]: "owner" } };
+        const p = provider();
+        const state = await createVia(p, inputs({ name: "api-rotated-2", apiToken: OLD }));
+        delete double.users[OLD];
+        await rejectsWith(p.read(state.id, state.outs), (e) => assert.equal(e.kind, "unauthorized"));
+        await p.configure(stackConfig(API_TOKENS.owner));
+        await p.delete(state.id, state.outs);
+    });
+});
+
 describe("delete", () => {
     it("revokes the token; a token already gone is not an error", async () => {
         const p = provider();
@@ -433,7 +472,10 @@ describe("closure serialization", () => {
         const checked = await revived.check({}, inputs({ name: "serialized" }));
         const res = await revived.create(checked.inputs);
         assert.equal(double.token(GROUP, Number(res.id))!.token, res.outs.token);
-        await revived.delete(res.id, res.outs);
+        // configure() state is shared by the serialized methods: delete with a stale API token
+        // falls back to the configured one.
+        await revived.configure({ config: { get: () => API_TOKENS.owner, require: () => API_TOKENS.owner } });
+        await revived.delete(res.id, { ...res.outs, apiToken: API_TOKENS.unknown });
         assert.equal(double.token(GROUP, Number(res.id)), undefined);
     });
 });
