@@ -98,7 +98,18 @@ const SCOPES = [
 ];
 const ROLE_LEVEL: Record<Role, number> = { guest: 10, reporter: 20, developer: 30, maintainer: 40, owner: 50 };
 
-export async function startGitLabDouble(): Promise<GitLabDouble> {
+export interface DoubleOptions {
+    /** Port on 127.0.0.1 (default 0 = random). */
+    port?: number;
+    /**
+     * Serve test-only admin routes for out-of-process tests (e2e): `GET /_double/tokens?group=`,
+     * `POST /_double/revoke|expire|remove?group=&id=`, `POST /_double/fault` (JSON Fault, path as a
+     * regex string). Off by default.
+     */
+    admin?: boolean;
+}
+
+export async function startGitLabDouble(options: DoubleOptions = {}): Promise<GitLabDouble> {
     const groups = new Map<string, { id: number; path: string }>();
     const tokens: StoredToken[] = [];
     const faults: Fault[] = [];
@@ -211,6 +222,34 @@ export async function startGitLabDouble(): Promise<GitLabDouble> {
         }
         requests.push({ method, rawUrl, path, query: new URLSearchParams(rawQuery), privateToken, body });
 
+        if (options.admin && segments[0] === "_double") {
+            const q = new URLSearchParams(rawQuery);
+            const group = q.get("group") ?? "";
+            const id = Number(q.get("id"));
+            try {
+                if (method === "GET" && segments[1] === "tokens") return send(res, 200, double.tokens(group));
+                if (method === "POST" && segments[1] === "revoke") {
+                    double.revoke(group, id);
+                    return send(res, 200, {});
+                }
+                if (method === "POST" && segments[1] === "expire") {
+                    double.expire(group, id);
+                    return send(res, 200, {});
+                }
+                if (method === "POST" && segments[1] === "remove") {
+                    double.remove(group, id);
+                    return send(res, 200, {});
+                }
+                if (method === "POST" && segments[1] === "fault") {
+                    const f = body as Fault & { path?: string };
+                    double.inject({ ...f, path: f.path ? new RegExp(f.path as unknown as string) : undefined });
+                    return send(res, 200, {});
+                }
+            } catch (e) {
+                return send(res, 404, { message: String((e as Error).message) });
+            }
+            return send(res, 404, UNKNOWN_ROUTE);
+        }
         const fault = takeFault(method, path);
         if (fault?.hang) return; // never answered; the socket is destroyed on close()
         if (fault && !fault.commit) return send(res, fault.status ?? 500, fault.body ?? { message: "500 Internal Server Error" });
@@ -295,7 +334,7 @@ export async function startGitLabDouble(): Promise<GitLabDouble> {
     const server = http.createServer((req, res) => {
         handle(req, res).catch((e) => send(res, 500, { message: `500 Internal Server Error (double: ${String(e)})` }));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
     const port = (server.address() as AddressInfo).port;
 
     function mustFind(group: string, id: number): StoredToken {

@@ -114,3 +114,28 @@ describe("GitLabClient", () => {
         );
     });
 });
+
+describe("GitLab double as a process (for e2e)", () => {
+    it("starts, serves the API and the admin routes, and stops on SIGTERM", async () => {
+        const { spawn } = await import("node:child_process");
+        const { join } = await import("node:path");
+        const root = join(__dirname, "..", "..", "..");
+        const args = ["--import", "tsx", join(root, "test/support/gitlab-double/main.ts"), "--group", "e2e/group", "--owner-token", "glpat-e2e-owner-0000"];
+        const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+        try {
+            const url = await new Promise<string>((resolve, reject) => {
+                child.stdout!.once("data", (d) => resolve(JSON.parse(String(d)).url));
+                child.once("exit", (code) => reject(new Error(`double exited ${code}`)));
+            });
+            const c = new GitLabClient({ host: url, token: "glpat-e2e-owner-0000" });
+            const t = await c.createGroupDeployToken("e2e/group", { name: "e2e", scopes: ["read_registry"] });
+            const revoke = await fetch(`${url}/_double/revoke?group=e2e/group&id=${t.id}`, { method: "POST" });
+            assert.equal(revoke.status, 200);
+            assert.equal((await c.getGroupDeployToken("e2e/group", t.id))!.revoked, true);
+        } finally {
+            const exited = new Promise((r) => child.once("exit", r));
+            child.kill("SIGTERM");
+            await exited;
+        }
+    });
+});

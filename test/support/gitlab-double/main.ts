@@ -1,0 +1,38 @@
+// Runs the GitLab double as a process, for end-to-end tests that drive the real Pulumi CLI:
+//   node --import tsx test/support/gitlab-double/main.ts --group acme/platform --owner-token <t> [--port 0] [--url-file f]
+// Prints `{"url": "http://127.0.0.1:<port>"}` on stdout once listening; admin routes (/_double/...)
+// are on so the test can revoke/expire tokens out of band. Stops on SIGTERM/SIGINT.
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startGitLabDouble } from "./server";
+
+async function main() {
+    const { values } = parseArgs({
+        options: {
+            port: { type: "string", default: "0" },
+            group: { type: "string", multiple: true, default: [] },
+            "owner-token": { type: "string", multiple: true, default: [] },
+            "maintainer-token": { type: "string", multiple: true, default: [] },
+            "url-file": { type: "string" },
+        },
+    });
+    const double = await startGitLabDouble({ port: Number(values.port), admin: true });
+    const groups = values.group as string[];
+    for (const g of groups) double.addGroup(g);
+    for (const t of values["owner-token"] as string[]) {
+        double.users[t] = { scopes: ["api"], groups: Object.fromEntries(groups.map((g) => [g, "owner" as const])) };
+    }
+    for (const t of values["maintainer-token"] as string[]) {
+        double.users[t] = { scopes: ["api"], groups: Object.fromEntries(groups.map((g) => [g, "maintainer" as const])) };
+    }
+    if (values["url-file"]) writeFileSync(values["url-file"], double.url + "\n");
+    process.stdout.write(JSON.stringify({ url: double.url }) + "\n");
+    const stop = () => void double.close().then(() => process.exit(0));
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+}
+
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});
