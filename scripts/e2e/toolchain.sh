@@ -52,7 +52,7 @@ spec() {
     pulumi) echo "pulumi|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi|osusergo,grpcnotrace|-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" ;;
     pulumi-language-nodejs) echo "pulumi|./langhost||-s -w -X main.version=$PULUMI_VERSION" ;;
     pulumi-resource-kubernetes) echo "provider-kubernetes|.||-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_REGISTER" ;;
-    pulumi-resource-vault) echo "provider-vault|.||-s -w -X github.com/pulumi/pulumi-vault/provider/v7/pkg/version.Version=$VAULT_PROVIDER_REGISTER" ;;
+    pulumi-resource-vault) echo "provider-vault|.||-s -w -X main.version=$VAULT_PROVIDER_REGISTER" ;;
     *) echo "unknown binary: $1" >&2; return 1 ;;
   esac
 }
@@ -68,9 +68,6 @@ gen_embeds() {
       src=$(cd "$dir" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
       jq -c --arg v "$K8S_PROVIDER_REGISTER" '.version = $v' "$src/schema.json" > "$dir/schema-embed.json"
       jq -c . "$src/terraform-mapping.json" > "$dir/terraform-mapping-embed.json"
-      ;;
-    provider-vault)
-      if [[ -x "$dir/gen-embeds.sh" ]]; then "$dir/gen-embeds.sh" "$VAULT_PROVIDER_REGISTER"; fi
       ;;
   esac
 }
