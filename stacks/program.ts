@@ -98,6 +98,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
             audiences: [v.audience],
             kvMount: platform.kvMount,
             registrySecretPath: platform.registrySecretPath,
+            registrySecretVersion: registry.kvVersion,
             refreshAfter: cfg.vso.refreshAfter,
             serviceAccounts: env.serviceAccounts,
             protect: cfg.protect,

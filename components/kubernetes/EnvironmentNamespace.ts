@@ -3,6 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 
 /** Name of the registry pull secret VSO creates in every environment namespace. */
 export const REGISTRY_SECRET_NAME = "regsecret";
+/** Annotation on `regsecret` holding the KV version it was synced from. */
+export const REGISTRY_VERSION_ANNOTATION = "gitops-platform/registry-kv-version";
 /** Name of the VaultAuth every environment namespace gets (k8app's `secretsProvider.vault.authRef`). */
 export const VAULT_AUTH_NAME = "vault-auth";
 
@@ -22,6 +24,12 @@ export interface EnvironmentNamespaceArgs {
     kvMount?: pulumi.Input<string>;
     /** KV path (no mount, no `data/`) of the registry credentials, e.g. `gitops-poc-dzha/platform/registry`. */
     registrySecretPath: pulumi.Input<string>;
+    /**
+     * KV version of the registry credentials. It is copied into the synced Secret's annotations, so
+     * a new version (e.g. a rotated deploy token) changes the VaultStaticSecret and VSO re-syncs at
+     * once instead of after `refreshAfter`, before the old token is revoked. @default none
+     */
+    registrySecretVersion?: pulumi.Input<string | undefined>;
     /** How often VSO re-reads the registry credentials. @default "1h" */
     refreshAfter?: string;
     /** ServiceAccounts that get `imagePullSecrets: [regsecret]`. @default ["default"] */
@@ -104,6 +112,9 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
                         // Adopt a regsecret left behind by the old shell scripts.
                         overwrite: true,
                         type: "kubernetes.io/dockerconfigjson",
+                        annotations: pulumi
+                            .output(args.registrySecretVersion)
+                            .apply((v) => (v === undefined ? undefined : { [REGISTRY_VERSION_ANNOTATION]: v })),
                         // Only `.dockerconfigjson`, no `_raw` copy of the whole KV entry.
                         transformation: { excludeRaw: true },
                     },

@@ -57,6 +57,8 @@ export class RegistryCredentials extends pulumi.ComponentResource {
     public readonly tokenUsername: pulumi.Output<string | undefined>;
     /** Expiry of the current GitLab deploy token (ISO 8601); undefined without `gitlab`. */
     public readonly tokenExpiresAt: pulumi.Output<string | undefined>;
+    /** KV v2 version of the written secret; changes on every write (rotation), so consumers can resync at once. */
+    public readonly kvVersion: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:registry:RegistryCredentials", name, {}, opts);
@@ -116,7 +118,7 @@ export class RegistryCredentials extends pulumi.ComponentResource {
         // new token, updates this secret with it (dependents are updated before the replaced
         // resource is deleted), and only then revokes the old token. Pods never see a revoked token
         // in Vault; VSO picks the new one up on its next refresh.
-        new vault.kv.SecretV2(
+        const secret = new vault.kv.SecretV2(
             `${name}-vault-secret`,
             {
                 mount: args.kvMount,
@@ -127,6 +129,7 @@ export class RegistryCredentials extends pulumi.ComponentResource {
         );
 
         this.secretPath = pulumi.interpolate`${args.kvMount}/data/${secretName}`;
+        this.kvVersion = secret.metadata.apply((m) => (m ?? {})["version"]);
         this.registryHosts = pulumi.output(keys);
         this.tokenUsername = token ? token.username.apply((u) => u as string | undefined) : pulumi.output(undefined);
         this.tokenExpiresAt = token ? token.expiresAt.apply((e) => e as string | undefined) : pulumi.output(undefined);
@@ -136,6 +139,7 @@ export class RegistryCredentials extends pulumi.ComponentResource {
             registryHosts: this.registryHosts,
             tokenUsername: this.tokenUsername,
             tokenExpiresAt: this.tokenExpiresAt,
+            kvVersion: this.kvVersion,
         });
     }
 }

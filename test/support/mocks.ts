@@ -45,6 +45,9 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.tokenId = 42;
         state.expiresAt = "2027-01-01";
     }
+    if (args.type === "vault:kv/secretV2:SecretV2") {
+        state.metadata = { version: "3" };
+    }
     if (args.type === "vault:index/authBackend:AuthBackend" || args.type === "vault:index/mount:Mount") {
         state.path = args.inputs.path;
     }

@@ -79,7 +79,22 @@ test("registry credentials: a read_registry deploy token, written to Vault as .d
     assert.equal(secret[0].inputs.name, "gitops-poc-dzha/platform/registry");
     const data = JSON.parse(secret[0].inputs.dataJson);
     const docker = JSON.parse(data[".dockerconfigjson"]);
-    assert.ok(docker.auths["registry.gitlab.com"], "GitLab's registry host");
+    const entry = docker.auths["registry.gitlab.com"];
+    assert.ok(entry, "GitLab's registry host");
+    const user = `gitlab+deploy-token-${registryToken.name}`;
+    const pass = `mock-deploy-token-${registryToken.name}`;
+    assert.equal(entry.auth, Buffer.from(`${user}:${pass}`).toString("base64"), "auth = base64(username:token)");
+    assert.ok(secret[0].dependencies.includes(registryToken.urn), "written after (and from) the deploy token");
+});
+
+test("a rotated token reaches every namespace at once: regsecret carries the KV version it syncs", () => {
+    const [secret] = ofType("vault:kv/secretV2:SecretV2");
+    const vss = kubernetesKind("VaultStaticSecret");
+    assert.equal(vss.length, 2);
+    for (const v of vss) {
+        assert.deepEqual(v.inputs.spec.destination.annotations, { "gitops-platform/registry-kv-version": "3" });
+        assert.ok(v.dependencies.includes(secret.urn), "the VaultStaticSecret changes after the Vault write");
+    }
 });
 
 test("Argo CD reads the repos with a read_repository deploy token, not a personal token", () => {
