@@ -4,7 +4,7 @@
 #   ${GITOPS_PLATFORM_CACHE:-$HOME/.cache/gitops-platform}/toolchain/<binary>-<hash>
 # hash = sha256(family go.mod + go.sum + our *.go + go version + ldflags + tags + package).
 # A warm run only hashes and re-links, so it takes seconds. At the end the bin dir (symlinks) is
-# printed on the last line of stdout:  .../toolchain/bin
+# the only line printed on stdout (progress goes to stderr and the log):  .../toolchain/bin
 #
 # usage: scripts/e2e/toolchain.sh [binary ...]      (default: all)
 #   E2E_GO_P=2           go build -p (both cores by default)
@@ -21,7 +21,9 @@ mkdir -p "$CACHE" "$BIN"
 # shellcheck source=../../test/e2e/toolchain/versions.env
 . "$TC/versions.env"
 
-exec > >(tee -a "$LOG") 2>&1
+# progress (stdout and stderr) goes to stderr and the log; stdout carries only the bin dir at the end
+exec 3>&1
+exec > >(tee -a "$LOG" >&2) 2>&1
 # One build at a time (a second caller waits, then finds the cache warm).
 exec 9>"$CACHE/.lock"
 if ! flock -n 9; then
@@ -114,4 +116,4 @@ done
 say "done in $(( $(date +%s) - START ))s; bin dir: $BIN"
 ((${#MISSING[@]})) && say "WARNING not available: ${MISSING[*]}"
 if ((${#FAILED[@]})); then say "ERROR failed: ${FAILED[*]}"; exit 1; fi
-echo "$BIN"
+echo "$BIN" >&3
