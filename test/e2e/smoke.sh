@@ -6,7 +6,8 @@
 #      checkout's Pulumi.yaml, stacks/, components/, node_modules/ (nothing is written to the clone)
 #   4. pulumi up; checks what users rely on (namespaces, Vault policies/roles, registry secret in KV,
 #      a ServiceAccount token really logs in to its environment's role and reads the registry path)
-#   5. pulumi preview --expect-no-changes; pulumi destroy; everything stopped and removed
+#   5. pulumi preview --expect-no-changes; pulumi refresh --expect-no-changes (drift check);
+#      pulumi destroy; everything stopped and removed
 # Prints "N passed, N failed" at the end. Needs node_modules (npm ci) in the checkout.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -122,6 +123,13 @@ if pulumi preview --expect-no-changes --diff --non-interactive --stack "$STACK" 
   ok "second run changes nothing"; tail -n 8 "$WORK/preview.log" >&2
 else
   bad "preview --expect-no-changes"; tail -n 60 "$WORK/preview.log" >&2
+fi
+
+step "pulumi refresh --expect-no-changes (the scheduled drift check)"
+if pulumi refresh --yes --expect-no-changes --diff --non-interactive --skip-preview --stack "$STACK" >"$WORK/refresh.log" 2>&1; then
+  ok "refresh finds no drift"; tail -n 8 "$WORK/refresh.log" >&2
+else
+  bad "refresh --expect-no-changes"; tail -n 80 "$WORK/refresh.log" >&2
 fi
 
 step "pulumi destroy"
