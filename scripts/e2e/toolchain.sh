@@ -103,7 +103,8 @@ for name in "${TARGETS[@]}"; do
       mv -f "$out.tmp.$$" "$out"
       say "built $name in $(( $(date +%s) - t0 ))s, $(du -m "$out" | cut -f1) MB"
       # keep only the newest build of each binary
-      find "$CACHE" -maxdepth 1 -name "$name-*" -not -name "$(basename "$out")" -delete
+      find "$CACHE" -maxdepth 1 -regextype posix-extended -regex ".*/$name-[0-9a-f]{16}" \
+        -not -name "$(basename "$out")" -delete
     else
       rm -f "$out.tmp.$$"
       say "FAILED $name after $(( $(date +%s) - t0 ))s"
