@@ -57,6 +57,10 @@ step "pulumi env"
 # shellcheck source=../../scripts/e2e/pulumi-env.sh
 . "$ROOT/scripts/e2e/pulumi-env.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gitops-e2e-project.XXXXXX")
+# The kubernetes provider writes a temp kubeconfig per process start and never removes it: keep
+# every temp file of this run inside WORK.
+mkdir "$WORK/tmp"
+export TMPDIR="$WORK/tmp"
 cp "$ROOT/Pulumi.yaml" "$WORK/"
 for f in stacks components node_modules package.json tsconfig.json; do
   [[ -e "$ROOT/$f" ]] && ln -s "$ROOT/$f" "$WORK/$f"
