@@ -18,6 +18,7 @@ const EXAMPLES: Record<string, string> = {
     gitlab: "gitops-platform:gitlab:\n  host: gitlab.com\n  group: gitops-poc-dzha",
     "gitlab.host": "gitops-platform:gitlab:\n  host: gitlab.example.com",
     "gitlab.group": "gitops-platform:gitlab:\n  group: gitops-poc-dzha",
+    "gitlab.apiUrl": "gitops-platform:gitlab:\n  apiUrl: https://gitlab.example.com/gitlab",
     "gitlab.registryHost": "gitops-platform:gitlab:\n  registryHost: registry.gitlab.example.com",
     "gitlab.deployToken":
         "gitops-platform:gitlab:\n  deployToken:\n    name: gitops-platform-registry\n    expiresInDays: 90\n    rotateBeforeDays: 14",

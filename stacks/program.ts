@@ -52,11 +52,17 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
     });
 
     const deployToken = cfg.gitlab.deployToken;
-    const gitlabApi = deployToken && cfg.gitlabToken ? { host: cfg.gitlab.host, group: cfg.gitlab.group, apiToken: cfg.gitlabToken } : undefined;
+    const gitlabApi = deployToken && cfg.gitlabToken ? { group: cfg.gitlab.group, apiToken: cfg.gitlabToken } : undefined;
     const registry = new RegistryCredentials("registry", {
         gitlab:
             gitlabApi && deployToken
-                ? { ...gitlabApi, registryHost: cfg.gitlab.registryHost, deployToken }
+                ? {
+                      ...gitlabApi,
+                      host: cfg.gitlab.host,
+                      apiUrl: cfg.gitlab.apiUrl,
+                      registryHost: cfg.gitlab.registryHost,
+                      deployToken,
+                  }
                 : undefined,
         staticCredentials: cfg.registry ? [cfg.registry] : undefined,
         kvMount: platform.kvMount,
@@ -116,6 +122,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
     if (gitlabApi && deployToken) {
         const repoToken = new GroupDeployToken("argocd-repo-token", {
             ...gitlabApi,
+            host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
             name: `${deployToken.name}-argocd`,
             scopes: ["read_repository"],
             expiresInDays: deployToken.expiresInDays,

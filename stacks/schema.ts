@@ -75,6 +75,7 @@ const gitlab = z.strictObject({
         error: "must be a GitLab group path like my-group or my-group/sub-group",
     }),
     registryHost: z.string().regex(HOSTNAME, { error: "must be a host name without scheme" }).optional(),
+    apiUrl: url("base URL of the GitLab instance for API calls").optional(),
     deployToken: deployToken.optional(),
 });
 

@@ -12,6 +12,8 @@ export interface RegistryCredentialsGitLabArgs {
     group: string;
     /** Registry host; default `registry.<host>` (`registry.gitlab.com` for gitlab.com). */
     registryHost?: string;
+    /** Base URL for API calls when it is not `https://<host>` (e.g. a relative URL root). @default `https://<host>` */
+    apiUrl?: string;
     /** The deploy token: name, lifetime, and how long before expiry it is replaced. */
     deployToken: { name: string; expiresInDays: number; rotateBeforeDays: number };
     /** GitLab API token (api scope, Owner of the group); secret. */
@@ -89,7 +91,7 @@ export class RegistryCredentials extends pulumi.ComponentResource {
             token = new GroupDeployToken(
                 `${name}-deploy-token`,
                 {
-                    host: args.gitlab.host,
+                    host: args.gitlab.apiUrl ?? args.gitlab.host,
                     group: args.gitlab.group,
                     name: args.gitlab.deployToken.name,
                     scopes: ["read_registry"],

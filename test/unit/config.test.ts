@@ -113,6 +113,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, string][] = [
     ["service sync wave not an integer", (c) => (c.services = [{ name: "api", syncWave: "first" }]), "services[0].syncWave", "number"],
     ["service name not a label", (c) => (c.services = [{ name: "API" }]), "services[0].name", "RFC 1123"],
     ["gitlab group missing", (c) => (c.gitlab = {}), "gitlab.group", "required"],
+    ["gitlab apiUrl without scheme", (c) => (c.gitlab = { group: "g", apiUrl: "gitlab.example.com/gitlab" }), "gitlab.apiUrl", "URL"],
     ["gitlab host with scheme", (c) => (c.gitlab = { group: "g", host: "https://gitlab.com" }), "gitlab.host", "without scheme"],
     ["deploy token expiry out of range", (c) => (c.gitlab = { group: "g", deployToken: { expiresInDays: 0 } }), "gitlab.deployToken.expiresInDays", ">=1"],
     [

@@ -1,0 +1,48 @@
+/** A self-managed GitLab under a relative URL root, with a nested group and extra Docker Hub credentials. */
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { ofType, one, recorded } from "../support/mocks";
+import { runProgram } from "../support/program";
+
+const P = "gitops-platform:";
+
+before(async () => {
+    await runProgram(
+        "staging",
+        {
+            [`${P}environments`]: JSON.stringify({ staging: {} }),
+            [`${P}gitlab`]: JSON.stringify({
+                host: "gitlab.example.com",
+                apiUrl: "https://gitlab.example.com/gitlab",
+                group: "platform/apps",
+                deployToken: { name: "pulls", expiresInDays: 30, rotateBeforeDays: 7 },
+            }),
+            [`${P}gitlabToken`]: "glpat-selfmanaged",
+            [`${P}registry`]: JSON.stringify({ server: "docker.io", username: "hubuser", password: "hub-pass" }),
+        },
+        [`${P}gitlabToken`, `${P}registry`],
+    );
+});
+
+test("deploy tokens are managed through the configured API URL, in the nested group", () => {
+    const tokens = recorded.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
+    assert.equal(tokens.length, 2);
+    for (const t of tokens) {
+        assert.equal(t.inputs.host, "https://gitlab.example.com/gitlab");
+        assert.equal(t.inputs.group, "platform/apps");
+        assert.equal(t.inputs.expiresInDays, 30);
+        assert.equal(t.inputs.rotateBeforeDays, 7);
+    }
+    assert.deepEqual(tokens.map((t) => t.inputs.scopes[0]).sort(), ["read_registry", "read_repository"]);
+});
+
+test("one .dockerconfigjson: the GitLab registry plus both Docker Hub keys", () => {
+    const [secret] = ofType("vault:kv/secretV2:SecretV2");
+    const auths = JSON.parse(JSON.parse(secret.inputs.dataJson)[".dockerconfigjson"]).auths;
+    assert.deepEqual(Object.keys(auths).sort(), ["https://index.docker.io/v1/", "https://registry-1.docker.io", "registry.gitlab.example.com"]);
+    assert.equal(auths["https://registry-1.docker.io"].auth, Buffer.from("hubuser:hub-pass").toString("base64"));
+});
+
+test("Argo CD repo-creds cover https://<host>/<group>", () => {
+    assert.equal(one("kubernetes:core/v1:Secret", "argocd-repo-creds").inputs.stringData.url, "https://gitlab.example.com/platform/apps");
+});
