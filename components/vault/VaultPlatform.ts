@@ -62,7 +62,9 @@ export class VaultPlatform extends pulumi.ComponentResource {
                     options: { version: "2" },
                     description: "KV v2 secrets managed by gitops-platform",
                 },
-                { ...vaultOpts, protect },
+                // The mount holds every service's secrets (of every stack sharing it): `pulumi destroy`
+                // removes it from the state but never deletes the data.
+                { ...vaultOpts, protect, retainOnDelete: true },
             );
         }
         this.kvMount = this.mount ? this.mount.path : pulumi.output(kvMount);

@@ -19,6 +19,7 @@ export interface Recorded {
     provider: string;
     custom: boolean;
     protect: boolean;
+    retainOnDelete: boolean;
     dependencies: string[];
     additionalSecretOutputs: string[];
     /** Inputs with secrets unwrapped. */
@@ -81,6 +82,7 @@ export async function installMocks(stack = "dev", preview = false): Promise<void
                     provider: req.getProvider(),
                     custom: req.getCustom(),
                     protect: req.getProtect(),
+                    retainOnDelete: req.getRetainondelete() ?? false,
                     dependencies: req.getDependenciesList(),
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     inputs: unwrapSecrets(wire),

@@ -41,6 +41,7 @@ test("the owned KV mount is kv version 2 at secret/, protected", () => {
     assert.equal(m.inputs.type, "kv", "type kv + options.version 2 (kv-v2 would force replacement)");
     assert.deepEqual(m.inputs.options, { version: "2" });
     assert.equal(m.protect, true);
+    assert.equal(m.retainOnDelete, true, "destroying the stack never deletes the secrets in the mount");
 });
 
 test("Kubernetes auth backends at their mounts; protection follows the flag", () => {
