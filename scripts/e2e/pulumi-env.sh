@@ -10,6 +10,12 @@
 #   resolved executable), then the rest of the toolchain bin dir
 # - the provider binaries registered with `pulumi plugin install ... --file` under the versions the
 #   npm SDKs request (test/e2e/toolchain/versions.env)
+# - pulumi-resource-pulumi-nodejs, the host of dynamic providers (GitLab deploy tokens): upstream
+#   ships it as a small shell script in the release tarball, next to `pulumi`. The CLI looks for it
+#   there (a "bundled" plugin: beside its own resolved executable; PULUMI_IGNORE_AMBIENT_PLUGINS
+#   turns off the $PATH lookup), so it is written next to the CLI in $PULUMI_HOME/bin. It starts
+#   the dynamic-provider host of the program's own @pulumi/pulumi (the engine runs it in the
+#   program directory, so node resolves it from there).
 # Needs the toolchain (scripts/e2e/toolchain.sh); E2E_BIN overrides its bin dir.
 
 _e2e_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -39,6 +45,13 @@ e2e_pulumi_setup() {
     ln "$(readlink -f "$_e2e_bin/$b")" "$PULUMI_HOME/bin/$b" 2>/dev/null \
       || cp "$(readlink -f "$_e2e_bin/$b")" "$PULUMI_HOME/bin/$b"
   done
+  cat >"$PULUMI_HOME/bin/pulumi-resource-pulumi-nodejs" <<'PLUGIN'
+#!/bin/sh
+# Dynamic-provider host (as upstream's release tarball ships it): the program's @pulumi/pulumi.
+script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/dynamic-provider'))") || exit 1
+exec node "$script" "$@"
+PLUGIN
+  chmod 755 "$PULUMI_HOME/bin/pulumi-resource-pulumi-nodejs"
   export PULUMI_BACKEND_URL="file://$PULUMI_HOME/state"
   export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-e2e-passphrase}"
   export PULUMI_SKIP_UPDATE_CHECK=true
