@@ -4,10 +4,15 @@
 #   2. starts etcd + kube-apiserver + kube-controller-manager + OpenBao dev (scripts/e2e/cluster.sh)
 #   3. offline Pulumi (scripts/e2e/pulumi-env.sh), a throw-away project dir that links to this
 #      checkout's Pulumi.yaml, stacks/, components/, node_modules/ (nothing is written to the clone)
+#      and the GitLab API double (test/support/gitlab-double) as its own process on 127.0.0.1
 #   4. pulumi up; checks what users rely on (namespaces, Vault policies/roles, registry secret in KV,
-#      a ServiceAccount token really logs in to its environment's role and reads the registry path)
-#   5. pulumi preview --expect-no-changes; pulumi refresh --expect-no-changes (drift check);
-#      pulumi destroy; everything stopped and removed
+#      a ServiceAccount token really logs in to its environment's role and reads the registry path,
+#      the GitLab deploy tokens in the double, in Vault and in Argo CD's repo-creds, never in clear
+#      in outputs, logs or the state)
+#   5. pulumi preview --expect-no-changes; pulumi refresh --expect-no-changes (drift check)
+#   6. the registry deploy token is revoked out of band: refresh drops it, up creates a new one and
+#      Vault gets it, preview --expect-no-changes
+#   7. pulumi destroy (the tokens are revoked in GitLab); everything stopped and removed
 # Prints "N passed, N failed" at the end. Needs node_modules (npm ci) in the checkout.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -35,13 +40,18 @@ step "toolchain"
 E2E_BIN=$(bash "$ROOT/scripts/e2e/toolchain.sh" | tail -n 1)
 export E2E_BIN
 
-CLUSTER_DIR="" WORK=""
+CLUSTER_DIR="" WORK="" GL_PID=""
 cleanup() {
   local rc=$?
   set +e
   if [[ -n "$WORK" && -d "$WORK" && $rc -ne 0 && -n "${PULUMI_HOME:-}" ]]; then
     step "cleanup after failure: pulumi destroy"
     (cd "$WORK" && pulumi destroy --yes --non-interactive --stack "$STACK" >/dev/null 2>&1)
+  fi
+  if [[ -n "$GL_PID" ]] && kill -0 "$GL_PID" 2>/dev/null; then
+    kill -TERM "$GL_PID" 2>/dev/null
+    for _ in $(seq 1 30); do kill -0 "$GL_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$GL_PID" 2>/dev/null
   fi
   [[ -n "$CLUSTER_DIR" ]] && bash "$ROOT/scripts/e2e/cluster.sh" stop "$CLUSTER_DIR"
   declare -F e2e_pulumi_cleanup >/dev/null && e2e_pulumi_cleanup
@@ -77,6 +87,26 @@ for f in stacks components node_modules package.json tsconfig.json; do
 done
 cd "$WORK"
 
+step "gitlab double"
+# The GitLab API double as its own process; the program reaches it through gitlab.apiUrl while
+# gitlab.host stays a host name (registry host, repo URLs). A nested group, an Owner API token.
+GL_GROUP=e2e-group/platform
+GL_API_TOKEN="glpat-e2e-$(openssl rand -hex 12)"
+DT_NAME=e2e-registry DT_DAYS=30 DT_ROTATE=7
+mkdir "$WORK/gitlab-double"
+(cd "$ROOT" && exec setsid bash scripts/with-node.sh node --import tsx test/support/gitlab-double/main.ts \
+  --group "$GL_GROUP" --owner-token "$GL_API_TOKEN" --url-file "$WORK/gitlab-double/url" \
+  >"$WORK/gitlab-double/log" 2>&1 </dev/null) &
+GL_PID=$!
+for _ in $(seq 1 100); do [[ -s "$WORK/gitlab-double/url" ]] && break; kill -0 "$GL_PID" 2>/dev/null || break; sleep 0.2; done
+[[ -s "$WORK/gitlab-double/url" ]] || { cat "$WORK/gitlab-double/log" >&2; echo "smoke: the GitLab double did not start" >&2; exit 1; }
+GL_URL=$(cat "$WORK/gitlab-double/url")
+echo "[smoke] GitLab double at $GL_URL (pid $GL_PID), group $GL_GROUP" >&2
+# every token of the group as the double stores it (values included), revoked ones too
+gl_tokens() { curl -fsS "$GL_URL/_double/tokens?group=$(jq -rn --arg g "$GL_GROUP" '$g|@uri')"; }
+# the active token with this scope: one JSON object per line
+gl_active() { gl_tokens | jq -c --arg s "$1" '.[] | select((.revoked | not) and (.scopes == [$s]))'; }
+
 STACK=e2e
 PREFIX=e2e
 pulumi stack init "$STACK" --secrets-provider passphrase --non-interactive >/dev/null
@@ -87,12 +117,16 @@ cfg --secret vault:token "$VAULT_TOKEN"
 cfg gitops-platform:namespacePrefix "$PREFIX"
 cfg gitops-platform:environments '{"dev":{"serviceAccounts":["default"]},"staging":{}}'
 cfg gitops-platform:services '[{"name":"api-gateway"}]'
-cfg gitops-platform:gitlab '{"host":"gitlab.example.com","group":"e2e-group"}'
+cfg gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg group "$GL_GROUP" --arg name "$DT_NAME" \
+  --argjson days "$DT_DAYS" --argjson before "$DT_ROTATE" \
+  '{host:"gitlab.example.com",apiUrl:$api,group:$group,deployToken:{name:$name,expiresInDays:$days,rotateBeforeDays:$before}}')"
+cfg --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
+# static credentials for a second registry, next to the deploy token's registry.gitlab.example.com
 cfg --path gitops-platform:registry.server registry.example.com
 cfg --path gitops-platform:registry.username e2e-user
 cfg --path --secret gitops-platform:registry.password e2e-registry-password
-cfg --secret gitops-platform:argocdRepoToken e2e-repo-token
-cfg gitops-platform:argocd '{"enabled":false,"repoUsername":"e2e"}'
+# Argo CD's repo-creds come from the read_repository deploy token
+cfg gitops-platform:argocd '{"enabled":false}'
 cfg gitops-platform:vso '{"enabled":false}'
 cfg gitops-platform:imageUpdater '{"enabled":false}'
 cfg gitops-platform:cloudflare '{"enabled":false}'
@@ -101,6 +135,8 @@ cfg gitops-platform:vault "$(jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(ca
   '{kvMount:"secret",manageKvMount:false,pathPrefix:"e2e",kubernetesHost:$host,kubernetesCaCert:$ca}')"
 
 step "pulumi up"
+# check() fixes expiresAt at midnight UTC, today + expiresInDays (either side of a midnight during the run)
+EXPIRES_BEFORE=$(date -u -d "+$DT_DAYS days" +%Y-%m-%dT00:00:00.000Z)
 if pulumi up --yes --non-interactive --skip-preview --stack "$STACK" >"$WORK/up.log" 2>&1; then
   ok "pulumi up succeeded"; tail -n 15 "$WORK/up.log" >&2
 else
@@ -108,7 +144,7 @@ else
 fi
 
 step "checks"
-OUT=$(pulumi stack output --json --stack "$STACK" 2>/dev/null || echo '{}')
+OUT=$(pulumi stack output --json --show-secrets=false --stack "$STACK" 2>/dev/null || echo '{}')
 printf '%s\n' "$OUT" >&2
 for env in dev staging; do
   check "namespace $PREFIX-$env exists" kubectl get namespace "$PREFIX-$env"
@@ -132,6 +168,53 @@ if [[ -n "$SA_TOKEN" ]]; then ok "ServiceAccount default in $PREFIX-dev logs in 
 check "that token reads the registry credentials" \
   curl -fsS -H "X-Vault-Token: $SA_TOKEN" "$VAULT_ADDR/v1/secret/data/e2e/platform/registry"
 
+step "checks: GitLab deploy tokens"
+REG=$(gl_active read_registry) REPO=$(gl_active read_repository)
+EXPIRES=$(date -u -d "+$DT_DAYS days" +%Y-%m-%dT00:00:00.000Z)
+one_token() { # JSON lines, name: exactly one token, with that name and the configured expiry
+  jq -se --arg n "$2" --arg e1 "$EXPIRES_BEFORE" --arg e2 "$EXPIRES" \
+    'length == 1 and .[0].name == $n and (.[0].expires_at == $e1 or .[0].expires_at == $e2)' <<<"$1"
+}
+check "the double holds one active read_registry token named $DT_NAME expiring $EXPIRES" one_token "$REG" "$DT_NAME"
+check "the double holds one active read_repository token named $DT_NAME-argocd expiring $EXPIRES" one_token "$REPO" "$DT_NAME-argocd"
+# auths["registry.<host>"] of the .dockerconfigjson in KV, and the static registry's entry
+kv_auths() { vget secret/data/e2e/platform/registry | jq -c '.data.data[".dockerconfigjson"] | fromjson | .auths'; }
+vault_has_token() { # token JSON (from the double): KV carries base64(username:token) for registry.<host>
+  local want; want=$(jq -rj '.username + ":" + .token' <<<"$1" | base64 -w0)
+  kv_auths | jq -e --arg a "$want" --arg u "$(jq -r .username <<<"$1")" \
+    '.["registry.gitlab.example.com"] | .auth == $a and .username == $u'
+}
+check "Vault .dockerconfigjson: registry.gitlab.example.com auth = base64(username:token) of the registry deploy token" \
+  vault_has_token "$REG"
+static_entry() { kv_auths | jq -e '.["registry.example.com"].username == "e2e-user"'; }
+check "Vault .dockerconfigjson keeps the static registry.example.com entry" static_entry
+repo_creds_match() {
+  local s; s=$(kubectl get secret gitlab-repo-creds -n argocd -o json) || return 1
+  jq -e --arg u "$(jq -r .username <<<"$REPO")" --arg p "$(jq -r .token <<<"$REPO")" \
+    '(.metadata.labels["argocd.argoproj.io/secret-type"] == "repo-creds")
+     and (.data.username | @base64d) == $u and (.data.password | @base64d) == $p
+     and (.data.url | @base64d) == "https://gitlab.example.com/e2e-group/platform"' <<<"$s"
+}
+check "Argo CD repo-creds Secret carries the read_repository token's username/password" repo_creds_match
+pulumi stack export --stack "$STACK" >"$WORK/state.json" 2>/dev/null || true
+DT_TYPE=pulumi-nodejs:dynamic/gitlab:GroupDeployToken
+check "state: both tokens' values and the API token are secret ciphertexts" \
+  jq -e --arg t "$DT_TYPE" '[.deployment.resources[] | select(.type == $t)] | length == 2 and
+    all(.outputs.token.ciphertext and .outputs.apiToken.ciphertext and .inputs.apiToken.ciphertext)' "$WORK/state.json"
+# no token value (deploy tokens, the API token) in clear anywhere Pulumi writes
+no_leak() { # files...
+  local v f values
+  values=$(gl_tokens | jq -r '.[].token') || return 1
+  (( $(wc -w <<<"$values") >= 2 )) || { echo "no token values from the double" >&2; return 1; }
+  for v in $values "$GL_API_TOKEN"; do
+    for f in "$@"; do grep -qF -- "$v" "$f" && { echo "leak of a token in $f" >&2; return 1; }; done
+  done
+  return 0
+}
+printf '%s\n' "$OUT" >"$WORK/outputs.json"
+check "no token value in clear in stack outputs, the up log or the exported state" \
+  no_leak "$WORK/outputs.json" "$WORK/up.log" "$WORK/state.json"
+
 step "pulumi preview --expect-no-changes"
 if pulumi preview --expect-no-changes --diff --non-interactive --stack "$STACK" >"$WORK/preview.log" 2>&1; then
   ok "second run changes nothing"; tail -n 8 "$WORK/preview.log" >&2
@@ -146,6 +229,46 @@ else
   bad "refresh --expect-no-changes"; tail -n 80 "$WORK/refresh.log" >&2
 fi
 
+step "registry deploy token revoked out of band"
+OLD_ID=$(jq -r .id <<<"$REG")
+curl -fsS -X POST "$GL_URL/_double/revoke?group=$(jq -rn --arg g "$GL_GROUP" '$g|@uri')&id=$OLD_ID" >/dev/null
+if pulumi refresh --yes --diff --non-interactive --skip-preview --stack "$STACK" >"$WORK/refresh-revoked.log" 2>&1; then
+  ok "refresh after revocation succeeded"; tail -n 8 "$WORK/refresh-revoked.log" >&2
+else
+  bad "refresh after revocation"; tail -n 60 "$WORK/refresh-revoked.log" >&2
+fi
+pulumi stack export --stack "$STACK" >"$WORK/state-refreshed.json" 2>/dev/null || true
+check "refresh dropped the revoked token (id $OLD_ID) from the state, kept the repo token" \
+  jq -e --arg t "$DT_TYPE" --arg id "$OLD_ID" '[.deployment.resources[] | select(.type == $t)] |
+    (map(select(.id == $id)) | length == 0) and length == 1' "$WORK/state-refreshed.json"
+if pulumi preview --diff --non-interactive --stack "$STACK" >"$WORK/preview-revoked.log" 2>&1 \
+   && grep -qE '^ *\+ .*gitlab:GroupDeployToken' "$WORK/preview-revoked.log"; then
+  ok "preview shows the registry token will be created"
+else
+  bad "preview after revocation"; tail -n 40 "$WORK/preview-revoked.log" >&2
+fi
+if pulumi up --yes --non-interactive --skip-preview --stack "$STACK" >"$WORK/up-revoked.log" 2>&1; then
+  ok "pulumi up after revocation succeeded"; tail -n 10 "$WORK/up-revoked.log" >&2
+else
+  bad "pulumi up after revocation"; tail -n 60 "$WORK/up-revoked.log" >&2
+fi
+REG2=$(gl_active read_registry)
+check "a new active read_registry token exists (not id $OLD_ID)" \
+  jq -se --arg id "$OLD_ID" --arg n "$DT_NAME" 'length == 1 and (.[0].id | tostring) != $id and .[0].name == $n' <<<"$REG2"
+old_revoked() { gl_tokens | jq -e --argjson id "$OLD_ID" '.[] | select(.id == $id) | .revoked'; }
+check "the old registry token stays revoked" old_revoked
+check "Vault now holds the new registry token" vault_has_token "$REG2"
+check "Argo CD repo-creds unchanged (read_repository token untouched)" repo_creds_match
+if pulumi preview --expect-no-changes --diff --non-interactive --stack "$STACK" >"$WORK/preview-2.log" 2>&1; then
+  ok "after the new token, a further run changes nothing"
+else
+  bad "preview --expect-no-changes after the new token"; tail -n 60 "$WORK/preview-2.log" >&2
+fi
+pulumi stack export --stack "$STACK" >"$WORK/state-2.json" 2>/dev/null || true
+printf '%s\n' "$(pulumi stack output --json --show-secrets=false --stack "$STACK" 2>/dev/null)" >"$WORK/outputs-2.json"
+check "still no token value in clear (outputs, every log, the state)" \
+  no_leak "$WORK"/outputs*.json "$WORK"/state*.json "$WORK"/*.log
+
 step "pulumi destroy"
 if pulumi destroy --yes --non-interactive --skip-preview --stack "$STACK" >"$WORK/destroy.log" 2>&1; then
   ok "pulumi destroy succeeded"; tail -n 8 "$WORK/destroy.log" >&2
@@ -154,6 +277,9 @@ else
 fi
 check "namespace $PREFIX-dev gone" bash -c "! kubectl get namespace $PREFIX-dev 2>/dev/null | grep -q Active"
 check "registry secret gone from KV" bash -c "! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/data/e2e/platform/registry"
+# GitLab's DELETE revokes; the double then drops the token, so only the out-of-band revoked one is left
+none_active() { gl_tokens | jq -e --argjson id "$OLD_ID" 'length == 1 and .[0].id == $id and .[0].revoked'; }
+check "destroy revoked every deploy token in GitLab" none_active
 pulumi stack rm --yes --force --stack "$STACK" >/dev/null 2>&1 || true
 
 (( FAIL == 0 ))
