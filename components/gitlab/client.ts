@@ -97,6 +97,14 @@ export class GitLabApiError extends Error {
         },
     ) {
         super(message);
+        // This class is closure-serialized with the dynamic provider, and Pulumi's serializer turns it
+        // into a plain function: `super(message)` becomes `Error.call(this, message)`, which sets
+        // nothing on `this`, and a prototype without methods is not serialized (not linked to
+        // Error.prototype). The engine then saw an object without a message ("Unknown Error").
+        // So: message and stack set explicitly, and `toString` keeps the prototype (and its link to
+        // Error.prototype) in the serialized code.
+        this.message = message;
+        if (!this.stack) Error.captureStackTrace(this, GitLabApiError);
         this.name = "GitLabApiError";
         this.kind = details.kind;
         this.status = details.status;
@@ -104,6 +112,10 @@ export class GitLabApiError extends Error {
         this.url = details.url;
         this.gitlabMessage = details.gitlabMessage;
         this.attempts = details.attempts ?? 1;
+    }
+
+    toString(): string {
+        return `${this.name}: ${this.message}`;
     }
 }
 

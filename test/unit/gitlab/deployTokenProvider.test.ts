@@ -478,6 +478,29 @@ describe("closure serialization", () => {
         await revived.delete(res.id, { ...res.outs, apiToken: API_TOKENS.unknown });
         assert.equal(double.token(GROUP, Number(res.id)), undefined);
     });
+
+    it("errors of the serialized provider are Errors with their message (the engine shows it)", async () => {
+        // The serializer turns `class GitLabApiError extends Error` into a plain function; without the
+        // explicit message and prototype the engine received an object without a message and printed
+        // "Unknown Error" for every GitLab failure.
+        const provider = makeDeployTokenProvider({ retry: { attempts: 1 } });
+        const sf = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: false });
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const requireFromString = require("require-from-string");
+        const revived = requireFromString(sf.text).handler() as Provider;
+        const state = { ...inputs({ apiToken: API_TOKENS.unknown }), tokenId: 1, username: "u", token: "gldt-x", expiresAt: "2030-01-01T00:00:00.000Z" };
+        const caught = await revived.read("1", state).then(
+            () => assert.fail("read with an unknown API token must fail"),
+            (e: unknown) => e,
+        );
+        assert.ok(caught instanceof Error, `expected an Error, got ${Object.prototype.toString.call(caught)}`);
+        const e = caught as Error & { kind?: string };
+        assert.equal(e.kind, "unauthorized");
+        assert.match(e.message, /401 Unauthorized.*pulumi config set --secret gitops-platform:gitlabToken/);
+        assert.match(String(e), /^GitLabApiError: GitLab rejected the API token/);
+        assert.equal(typeof e.stack, "string");
+        for (const s of allSecrets(double)) assert.ok(!e.message.includes(s));
+    });
 });
 
 describe("computeExpiresAt", () => {
