@@ -1,7 +1,7 @@
 // Runs the GitLab double as a process, for end-to-end tests that drive the real Pulumi CLI:
 //   node --import tsx test/support/gitlab-double/main.ts --group acme/platform --owner-token <t> [--port 0] [--url-file f]
 // Prints `{"url": "http://127.0.0.1:<port>"}` on stdout once listening; admin routes (/_double/...)
-// are on so the test can revoke/expire tokens out of band. Stops on SIGTERM/SIGINT.
+// are on so the test can revoke/expire tokens (and revoke an API token) out of band. Stops on SIGTERM/SIGINT.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startGitLabDouble } from "./server";

@@ -104,7 +104,8 @@ export interface DoubleOptions {
     /**
      * Serve test-only admin routes for out-of-process tests (e2e): `GET /_double/tokens?group=`,
      * `POST /_double/revoke|expire|remove?group=&id=`, `POST /_double/fault` (JSON Fault, path as a
-     * regex string). Off by default.
+     * regex string), `POST /_double/revoke-api-token` (JSON `{ token }`: that API token gets 401 from
+     * then on, e.g. a rotated-away `gitlabToken`). Off by default.
      */
     admin?: boolean;
 }
@@ -238,6 +239,12 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
                 }
                 if (method === "POST" && segments[1] === "remove") {
                     double.remove(group, id);
+                    return send(res, 200, {});
+                }
+                if (method === "POST" && segments[1] === "revoke-api-token") {
+                    const t = String((body as { token?: unknown } | undefined)?.token ?? "");
+                    if (!(t in users)) throw new Error("double: no such API token");
+                    delete users[t];
                     return send(res, 200, {});
                 }
                 if (method === "POST" && segments[1] === "fault") {

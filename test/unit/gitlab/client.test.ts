@@ -132,6 +132,13 @@ describe("GitLab double as a process (for e2e)", () => {
             const revoke = await fetch(`${url}/_double/revoke?group=e2e/group&id=${t.id}`, { method: "POST" });
             assert.equal(revoke.status, 200);
             assert.equal((await c.getGroupDeployToken("e2e/group", t.id))!.revoked, true);
+            const revokeApi = await fetch(`${url}/_double/revoke-api-token`, {
+                method: "POST",
+                headers: { "Content-Type": "application/json" },
+                body: JSON.stringify({ token: "glpat-e2e-owner-0000" }),
+            });
+            assert.equal(revokeApi.status, 200);
+            await assert.rejects(c.getGroupDeployToken("e2e/group", t.id), (e: GitLabApiError) => e.kind === "unauthorized");
         } finally {
             const exited = new Promise((r) => child.once("exit", r));
             child.kill("SIGTERM");
