@@ -91,11 +91,11 @@ step "gitlab double"
 # The GitLab API double as its own process; the program reaches it through gitlab.apiUrl while
 # gitlab.host stays a host name (registry host, repo URLs). A nested group, an Owner API token.
 GL_GROUP=e2e-group/platform
-GL_API_TOKEN="glpat-e2e-$(openssl rand -hex 12)"
+GL_API_TOKEN="glpat-e2e-$(openssl rand -hex 12)" GL_API_TOKEN2="glpat-e2e-$(openssl rand -hex 12)"
 DT_NAME=e2e-registry DT_DAYS=30 DT_ROTATE=7
 mkdir "$WORK/gitlab-double"
 (cd "$ROOT" && exec setsid bash scripts/with-node.sh node --import tsx test/support/gitlab-double/main.ts \
-  --group "$GL_GROUP" --owner-token "$GL_API_TOKEN" --url-file "$WORK/gitlab-double/url" \
+  --group "$GL_GROUP" --owner-token "$GL_API_TOKEN" --owner-token "$GL_API_TOKEN2" --url-file "$WORK/gitlab-double/url" \
   >"$WORK/gitlab-double/log" 2>&1 </dev/null) &
 GL_PID=$!
 for _ in $(seq 1 100); do [[ -s "$WORK/gitlab-double/url" ]] && break; kill -0 "$GL_PID" 2>/dev/null || break; sleep 0.2; done
@@ -202,13 +202,17 @@ check "state: both tokens' values and the API token are secret ciphertexts" \
   jq -e --arg t "$DT_TYPE" '[.deployment.resources[] | select(.type == $t)] | length == 2 and
     all(.outputs.token.ciphertext and .outputs.apiToken.ciphertext and .inputs.apiToken.ciphertext)' "$WORK/state.json"
 # no token value (deploy tokens, the API token) in clear anywhere Pulumi writes
+# Every value seen so far is kept in VALUES (the double forgets deleted tokens).
+VALUES="$WORK/gitlab-double/values"
 no_leak() { # files...
   local v f values
   values=$(gl_tokens | jq -r '.[].token') || return 1
-  (( $(wc -w <<<"$values") >= 2 )) || { echo "no token values from the double" >&2; return 1; }
-  for v in $values "$GL_API_TOKEN"; do
+  printf '%s\n' $values "$GL_API_TOKEN" "$GL_API_TOKEN2" >>"$VALUES"
+  sort -u -o "$VALUES" "$VALUES"
+  (( $(wc -l <"$VALUES") >= 4 )) || { echo "too few token values from the double" >&2; return 1; }
+  while read -r v; do
     for f in "$@"; do grep -qF -- "$v" "$f" && { echo "leak of a token in $f" >&2; return 1; }; done
-  done
+  done <"$VALUES"
   return 0
 }
 printf '%s\n' "$OUT" >"$WORK/outputs.json"
@@ -269,6 +273,47 @@ printf '%s\n' "$(pulumi stack output --json --show-secrets=false --stack "$STACK
 check "still no token value in clear (outputs, every log, the state)" \
   no_leak "$WORK"/outputs*.json "$WORK"/state*.json "$WORK"/*.log
 
+step "gitlabToken rotated: the API token kept in the state is revoked"
+cfg --secret gitops-platform:gitlabToken "$GL_API_TOKEN2"
+curl -fsS -X POST -H 'Content-Type: application/json' -d "$(jq -cn --arg t "$GL_API_TOKEN" '{token:$t}')" \
+  "$GL_URL/_double/revoke-api-token" >/dev/null
+# A plain refresh configures the dynamic provider from the state (the config of the last up), so
+# it still has only the revoked token: it must fail with GitLab's 401 explained, not "Unknown Error".
+if pulumi refresh --yes --non-interactive --skip-preview --stack "$STACK" >"$WORK/refresh-rotated.log" 2>&1; then
+  bad "plain refresh with a revoked API token everywhere succeeded (expected the 401 explained)"
+elif grep -q 'error: GitLab rejected the API token (401 Unauthorized).*pulumi config set --secret gitops-platform:gitlabToken' "$WORK/refresh-rotated.log"; then
+  ok "plain refresh: the 401 is reported with its explanation"
+else
+  bad "plain refresh after rotation: unexpected error"; tail -n 40 "$WORK/refresh-rotated.log" >&2
+fi
+# With --run-program the provider gets the current config: read retries with the new gitlabToken.
+if pulumi refresh --run-program --yes --expect-no-changes --non-interactive --skip-preview --stack "$STACK" \
+     >"$WORK/refresh-rotated-run.log" 2>&1; then
+  ok "refresh --run-program falls back to the current gitlabToken on 401, no drift"
+else
+  bad "refresh --run-program after gitlabToken rotation"; tail -n 60 "$WORK/refresh-rotated-run.log" >&2
+fi
+# Preview shows both tokens as in-place updates. Their outputs are unknown in a preview of a
+# dynamic resource's update, so dependents (repo-creds, Vault) show as changing there; the real
+# up below must touch nothing but the two tokens' state.
+if pulumi preview --diff --non-interactive --stack "$STACK" >"$WORK/preview-rotated.log" 2>&1 \
+   && [[ $(grep -cE '~ pulumi-nodejs:dynamic/gitlab:GroupDeployToken: \(update\)' "$WORK/preview-rotated.log") == 2 ]] \
+   && ! grep -qE 'gitlab:GroupDeployToken: \((replace|create|delete|create-replacement|delete-replaced)\)' "$WORK/preview-rotated.log"; then
+  ok "preview: a new gitlabToken is an in-place update of both deploy tokens"
+else
+  bad "preview after gitlabToken rotation"; tail -n 60 "$WORK/preview-rotated.log" >&2
+fi
+if pulumi up --yes --non-interactive --skip-preview --stack "$STACK" >"$WORK/up-rotated.log" 2>&1 \
+   && grep -qE '~ 2 updated' "$WORK/up-rotated.log" && ! grep -qE '(created|deleted|replaced)$' "$WORK/up-rotated.log"; then
+  ok "up after gitlabToken rotation: 2 tokens updated in place, nothing else changed"
+else
+  bad "up after gitlabToken rotation"; tail -n 60 "$WORK/up-rotated.log" >&2
+fi
+same_tokens() { [[ "$(gl_active read_registry | jq -r .id)" == "$(jq -r .id <<<"$REG2")" && "$(gl_active read_repository | jq -r .id)" == "$(jq -r .id <<<"$REPO")" ]]; }
+check "the same two deploy tokens are active" same_tokens
+check "Vault still holds the same registry token" vault_has_token "$REG2"
+check "Argo CD repo-creds still hold the read_repository token" repo_creds_match
+
 step "pulumi destroy"
 if pulumi destroy --yes --non-interactive --skip-preview --stack "$STACK" >"$WORK/destroy.log" 2>&1; then
   ok "pulumi destroy succeeded"; tail -n 8 "$WORK/destroy.log" >&2
@@ -280,6 +325,7 @@ check "registry secret gone from KV" bash -c "! curl -fsS -H 'X-Vault-Token: $VA
 # GitLab's DELETE revokes; the double then drops the token, so only the out-of-band revoked one is left
 none_active() { gl_tokens | jq -e --argjson id "$OLD_ID" 'length == 1 and .[0].id == $id and .[0].revoked'; }
 check "destroy revoked every deploy token in GitLab" none_active
+check "no token value in clear in any log (destroy and rotation included)" no_leak "$WORK"/*.log
 pulumi stack rm --yes --force --stack "$STACK" >/dev/null 2>&1 || true
 
 (( FAIL == 0 ))
