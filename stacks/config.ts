@@ -171,16 +171,15 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
         }
     }
 
-    if (parsed.success && parsed.data.registry && !secretKeys.has(`${PROJECT}:registry`)) {
-        problems.push({
-            key: `${PROJECT}:registry.password`,
-            message: "is stored in clear text in the stack file; store it encrypted",
-            example: exampleFor(["registry", "password"]),
-        });
-    }
-    for (const k of ["gitlabToken", "argocdRepoToken"] as const) {
-        if (parsed.success && parsed.data[k] !== undefined && !secretKeys.has(`${PROJECT}:${k}`)) {
-            problems.push({ key: `${PROJECT}:${k}`, message: "is stored in clear text in the stack file; store it encrypted", example: exampleFor([k]) });
+    // Every secret path must live under a top-level key the stack stores encrypted.
+    for (const secretPath of parsed.success ? SECRET_PATHS : []) {
+        const path = secretPath.split(".");
+        if (valueAt(parsed.data, path) !== undefined && !secretKeys.has(`${PROJECT}:${path[0]}`)) {
+            problems.push({
+                key: keyOf(path),
+                message: "is stored in clear text in the stack file; store it encrypted",
+                example: exampleFor(path),
+            });
         }
     }
 

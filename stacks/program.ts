@@ -51,17 +51,19 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
         providers,
     });
 
+    // Deploy tokens are managed when gitlab.deployToken is set (the schema then requires gitlabToken).
     const deployToken = cfg.gitlab.deployToken;
-    const gitlabApi = deployToken && cfg.gitlabToken ? { group: cfg.gitlab.group, apiToken: cfg.gitlabToken } : undefined;
+    const apiToken = deployToken ? cfg.gitlabToken : undefined;
     const registry = new RegistryCredentials("registry", {
         gitlab:
-            gitlabApi && deployToken
+            deployToken && apiToken
                 ? {
-                      ...gitlabApi,
                       host: cfg.gitlab.host,
                       apiUrl: cfg.gitlab.apiUrl,
+                      group: cfg.gitlab.group,
                       registryHost: cfg.gitlab.registryHost,
                       deployToken,
+                      apiToken,
                   }
                 : undefined,
         staticCredentials: cfg.registry ? [cfg.registry] : undefined,
@@ -119,10 +121,11 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
     // managed, otherwise with the configured user and secret token.
     let repoUsername: pulumi.Input<string>;
     let repoPassword: pulumi.Input<string>;
-    if (gitlabApi && deployToken) {
+    if (deployToken && apiToken) {
         const repoToken = new GroupDeployToken("argocd-repo-token", {
-            ...gitlabApi,
             host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
+            group: cfg.gitlab.group,
+            apiToken,
             name: `${deployToken.name}-argocd`,
             scopes: ["read_repository"],
             expiresInDays: deployToken.expiresInDays,
