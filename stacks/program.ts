@@ -12,6 +12,7 @@ import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupDeployToken } from "../components/gitlab/GroupDeployToken";
+import { stackIdentity } from "./stackIdentity";
 
 /** What the stack exports: names and paths only, never a secret value. */
 export interface PlatformOutputs {
@@ -19,7 +20,7 @@ export interface PlatformOutputs {
     namespaces: Record<string, string>;
     /** Environment name → Vault policy and role names. */
     vault: Record<string, { policy: pulumi.Output<string>; role: pulumi.Output<string> }>;
-    /** Full Vault API path of the registry credentials (`<mount>/data/<prefix>/platform/registry`). */
+    /** Full Vault API path of this stack's registry credentials (`<mount>/data/<prefix>/platform/stacks/<stack>/registry`). */
     registrySecretPath: pulumi.Output<string>;
     /** Kubernetes auth mount path. */
     vaultAuthMount: pulumi.Output<string>;
@@ -29,14 +30,10 @@ export interface PlatformOutputs {
     applications: string[];
 }
 
-/** Name of the registry read policy: `registry-read`, suffixed by the auth mount when it is not the default one. */
-export function registryPolicyName(authMount: string): string {
-    return authMount === "kubernetes" ? "registry-read" : `registry-read-${authMount.replace(/[^A-Za-z0-9_-]/g, "-")}`;
-}
-
 /** Registers every resource of the platform for `cfg` and returns the stack outputs. */
 export function buildPlatform(cfg: PlatformConfig, providers: Providers): PlatformOutputs {
     const v = cfg.vault;
+    const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), cfg.stack, cfg.pathPrefix);
 
     const platform = new VaultPlatform("vault", {
         kvMount: v.kvMount,
@@ -46,7 +43,10 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
         kubernetesHost: v.kubernetesHost,
         kubernetesCaCert: v.kubernetesCaCert,
         tokenReviewerNamespace: v.tokenReviewerNamespace,
-        registryPolicyName: registryPolicyName(v.kubernetesAuthMount),
+        registrySecretPath: id.registrySecretPath,
+        registryPolicyName: id.registryPolicyName,
+        tokenReviewerName: id.tokenReviewerName,
+        ownerLabels: id.labels,
         protect: cfg.protect,
         providers,
     });
@@ -68,8 +68,8 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
                 : undefined,
         staticCredentials: cfg.registry ? [cfg.registry] : undefined,
         kvMount: platform.kvMount,
-        pathPrefix: cfg.pathPrefix,
-        vaultProvider: providers.vault,
+        secretPath: id.registrySecretPath,
+        owner: id.owner,
     });
 
     const vso = new VaultSecretsOperator("vso", {

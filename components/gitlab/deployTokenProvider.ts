@@ -19,6 +19,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import * as gitlab from "./client";
+import { providerCodeChanged } from "../dynamic/providerCode";
 
 /** Inputs of the dynamic resource (after `check`). */
 export interface GroupDeployTokenInputs {
@@ -208,10 +209,12 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
             const replaces = replacementKeys(olds, news);
             // check() moved expiresAt forward: the token is within rotateBeforeDays of expiring.
             if (!sameDay(news.expiresAt, olds.expiresAt)) replaces.push("expiresAt");
+            // A new serialized provider (a fix of read/delete) is an in-place update, never a new token.
             const changes =
                 replaces.length > 0 ||
                 differs(news.apiToken, olds.apiToken) ||
-                differs(news.rotateBeforeDays, olds.rotateBeforeDays);
+                differs(news.rotateBeforeDays, olds.rotateBeforeDays) ||
+                providerCodeChanged(olds, news);
             return { changes, replaces, deleteBeforeReplace: false };
         },
 

@@ -9,6 +9,8 @@ export interface TokenReviewerArgs {
     serviceAccountName?: string;
     /** Name of the ClusterRoleBinding to `system:auth-delegator`; must be unique per cluster. @default "vault-token-reviewer" */
     clusterRoleBindingName?: string;
+    /** Labels on the ServiceAccount, its token Secret and the binding (e.g. the owning stack). @default {} */
+    labels?: Record<string, string>;
     /** Explicit Kubernetes provider. */
     provider: k8s.Provider;
 }
@@ -32,11 +34,12 @@ export class TokenReviewer extends pulumi.ComponentResource {
         const saName = args.serviceAccountName ?? "vault-token-reviewer";
         const childOpts = { parent: this, provider: args.provider };
 
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: saName, namespace } }, childOpts);
+        const labels = args.labels ?? {};
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: saName, namespace, labels } }, childOpts);
         new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-auth-delegator`,
             {
-                metadata: { name: args.clusterRoleBindingName ?? saName },
+                metadata: { name: args.clusterRoleBindingName ?? saName, labels },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
                 subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }],
             },
@@ -48,6 +51,7 @@ export class TokenReviewer extends pulumi.ComponentResource {
                 metadata: {
                     name: `${saName}-token`,
                     namespace,
+                    labels,
                     annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
                 },
                 type: "kubernetes.io/service-account-token",

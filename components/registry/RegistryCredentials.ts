@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as vault from "@pulumi/vault";
 import { GroupDeployToken } from "../gitlab/GroupDeployToken";
+import { OwnedKvSecret } from "../vault/OwnedKvSecret";
 import { authKeysFor, buildDockerConfigJson, type RegistryAuth } from "./dockerConfig";
 import { gitlabRegistryHost } from "./gitlabRegistryHost";
 
@@ -30,6 +30,7 @@ export interface StaticRegistryCredential {
     password: pulumi.Input<string>;
 }
 
+/** Arguments of {@link RegistryCredentials}. */
 export interface RegistryCredentialsArgs {
     /** Create a GitLab group deploy token for GitLab's registry. Default: none. */
     gitlab?: RegistryCredentialsGitLabArgs;
@@ -37,21 +38,26 @@ export interface RegistryCredentialsArgs {
     staticCredentials?: StaticRegistryCredential[];
     /** Vault KV v2 mount path, e.g. `secret` (an Output of the mount creates the dependency). */
     kvMount: pulumi.Input<string>;
-    /** Vault path prefix; the secret is written at `<pathPrefix>/platform/registry`. */
-    pathPrefix: string;
-    /** Explicit Vault provider for the KV secret. */
-    vaultProvider: vault.Provider;
+    /** KV path (no mount, no `data/`) of the secret, e.g. `my-group/platform/stacks/dev/registry` (see vault/policies.ts). */
+    secretPath: string;
+    /** The stack that owns the secret, `<org>/<project>/<stack>` (custom_metadata `gitops-platform-owner`). */
+    owner: string;
+    /** Vault address for the secret's writer; default: `vault:address`, then VAULT_ADDR. */
+    vaultAddress?: pulumi.Input<string>;
+    /** Vault namespace for the secret's writer; default: `vault:namespace`, then VAULT_NAMESPACE. */
+    vaultNamespace?: pulumi.Input<string>;
     /** Extra dependencies of the Vault secret (e.g. the KV mount when kvMount is a plain string). Default: none. */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
- * One `.dockerconfigjson` with an `auths` entry per registry, kept in Vault KV v2 at
- * `<pathPrefix>/platform/registry` under the key `.dockerconfigjson` — the path every environment's
- * VaultStaticSecret reads to build `regsecret`.
+ * One `.dockerconfigjson` with an `auths` entry per registry, kept in Vault KV v2 at `secretPath`
+ * (one per stack) under the key `.dockerconfigjson` — the path every environment's
+ * VaultStaticSecret of this stack reads to build `regsecret`. The secret is an OwnedKvSecret:
+ * claimed by this stack, read back on refresh, never written over another stack's.
  */
 export class RegistryCredentials extends pulumi.ComponentResource {
-    /** Vault API path of the secret: `<kvMount>/data/<pathPrefix>/platform/registry`. */
+    /** Vault API path of the secret: `<kvMount>/data/<secretPath>`. */
     public readonly secretPath: pulumi.Output<string>;
     /** `auths` keys in the secret (Docker Hub appears as its two keys). */
     public readonly registryHosts: pulumi.Output<string[]>;
@@ -113,25 +119,27 @@ export class RegistryCredentials extends pulumi.ComponentResource {
                 ),
             );
 
-        const secretName = `${args.pathPrefix.replace(/^\/+|\/+$/g, "")}/platform/registry`;
-        // Rotation ordering: dataJson is computed from the deploy token's outputs, so the engine
-        // orders this secret after the token. When the token is replaced (rotation, or a changed
+        // Rotation ordering: the secret's data is computed from the deploy token's outputs, so the
+        // engine orders this secret after the token. When the token is replaced (rotation, or a changed
         // name), the GroupDeployToken provider asks for create-before-delete: the engine creates the
         // new token, updates this secret with it (dependents are updated before the replaced
         // resource is deleted), and only then revokes the old token. Pods never see a revoked token
         // in Vault; VSO picks the new one up on its next refresh.
-        const secret = new vault.kv.SecretV2(
+        const secret = new OwnedKvSecret(
             `${name}-vault-secret`,
             {
+                address: args.vaultAddress,
+                namespace: args.vaultNamespace,
                 mount: args.kvMount,
-                name: secretName,
-                dataJson: pulumi.secret(dockerConfigJson.apply((json) => JSON.stringify({ ".dockerconfigjson": json }))),
+                path: args.secretPath,
+                owner: args.owner,
+                data: dockerConfigJson.apply((json) => ({ ".dockerconfigjson": json })),
             },
-            { parent: this, provider: args.vaultProvider, dependsOn: args.dependsOn },
+            { parent: this, dependsOn: args.dependsOn },
         );
 
-        this.secretPath = pulumi.interpolate`${args.kvMount}/data/${secretName}`;
-        this.kvVersion = secret.metadata.apply((m) => (m ?? {})["version"]);
+        this.secretPath = pulumi.interpolate`${args.kvMount}/data/${args.secretPath}`;
+        this.kvVersion = secret.version.apply((v) => (v === undefined || v === null ? undefined : String(v)));
         this.registryHosts = pulumi.output(keys);
         this.tokenUsername = token ? token.username.apply((u) => u as string | undefined) : pulumi.output(undefined);
         this.tokenExpiresAt = token ? token.expiresAt.apply((e) => e as string | undefined) : pulumi.output(undefined);

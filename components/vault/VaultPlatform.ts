@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
 import { TokenReviewer } from "../kubernetes/TokenReviewer";
-import { registryReadPolicy, registrySecretPath } from "./policies";
+import { registryReadPolicy } from "./policies";
 
 /** Arguments of {@link VaultPlatform}. */
 export interface VaultPlatformArgs {
@@ -20,8 +20,14 @@ export interface VaultPlatformArgs {
     kubernetesCaCert?: pulumi.Input<string>;
     /** Namespace of the token reviewer ServiceAccount. @default "kube-system" */
     tokenReviewerNamespace?: string;
-    /** Name of the policy that may read the registry credentials. @default "registry-read" */
-    registryPolicyName?: string;
+    /** KV path (no mount, no `data/`) of this stack's registry credentials (vault/policies.ts `registrySecretPath`). */
+    registrySecretPath: string;
+    /** Name of this stack's policy that may read the registry credentials, e.g. `registry-read-dev`. */
+    registryPolicyName: string;
+    /** Name of this stack's token reviewer ServiceAccount (its Secret is `<name>-token`), e.g. `vault-token-reviewer-dev`. */
+    tokenReviewerName: string;
+    /** Labels on the token reviewer's objects, naming the owning stack. @default {} */
+    ownerLabels?: Record<string, string>;
     /** Protect the KV mount and the auth backend against deletion/replacement. @default false */
     protect?: boolean;
     /** Explicit providers. */
@@ -73,8 +79,9 @@ export class VaultPlatform extends pulumi.ComponentResource {
             `${name}-token-reviewer`,
             {
                 namespace: args.tokenReviewerNamespace,
-                serviceAccountName: "vault-token-reviewer",
-                clusterRoleBindingName: `vault-token-reviewer-${authPath.replace(/[^a-z0-9-]/g, "-")}`,
+                serviceAccountName: args.tokenReviewerName,
+                clusterRoleBindingName: args.tokenReviewerName,
+                labels: args.ownerLabels,
                 provider: args.providers.kubernetes,
             },
             { parent: this },
@@ -98,14 +105,13 @@ export class VaultPlatform extends pulumi.ComponentResource {
         );
         this.authMount = config.backend.apply((b) => b ?? authPath);
 
-        const policyName = args.registryPolicyName ?? "registry-read";
         const policy = new vault.Policy(
             `${name}-registry-read`,
-            { name: policyName, policy: this.kvMount.apply((m) => registryReadPolicy(m, args.pathPrefix)) },
+            { name: args.registryPolicyName, policy: this.kvMount.apply((m) => registryReadPolicy(m, args.registrySecretPath)) },
             vaultOpts,
         );
         this.registryPolicyName = policy.name;
-        this.registrySecretPath = registrySecretPath(args.pathPrefix);
+        this.registrySecretPath = args.registrySecretPath;
 
         this.registerOutputs({
             kvMount: this.kvMount,

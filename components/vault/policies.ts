@@ -33,16 +33,29 @@ export function environmentReadPolicy(a: EnvironmentPolicyArgs): string {
     ].join("\n");
 }
 
-/** KV path (without mount and `data/`) of the registry credentials every namespace syncs. */
-export function registrySecretPath(pathPrefix: string): string {
-    return `${pathPrefix}/platform/registry`;
+/**
+ * KV path (without mount and `data/`) of one stack's registry credentials:
+ * `<prefix>/platform/stacks/<stack>/registry`. Four segments under the prefix, so no environment
+ * policy (`<prefix>/+/<env>/+`, three segments) can reach it, whatever the environment and stack
+ * names. Each stack has its own: two stacks never write one path.
+ */
+export function registrySecretPath(pathPrefix: string, stack: string): string {
+    return `${pathPrefix}/platform/stacks/${stack}/registry`;
 }
 
-/** Read access to the registry credentials at `<mount>/data/<prefix>/platform/registry`, nothing else. */
-export function registryReadPolicy(kvMount: string, pathPrefix: string): string {
+/**
+ * Name of one stack's registry read policy: `registry-read-<stack>`, lowercased with characters
+ * Vault policy names do not keep turned into '-' (Vault lowercases policy names).
+ */
+export function registryPolicyName(stack: string): string {
+    return `registry-read-${stack.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}`;
+}
+
+/** Read access to one stack's registry credentials at `<mount>/data/<secretPath>`, nothing else. */
+export function registryReadPolicy(kvMount: string, secretPath: string): string {
     return [
         `# gitops-platform: read access to the container registry credentials (.dockerconfigjson).`,
-        `path "${kvMount}/data/${registrySecretPath(pathPrefix)}" {`,
+        `path "${kvMount}/data/${secretPath}" {`,
         `  capabilities = ["read"]`,
         `}`,
         ``,

@@ -1,0 +1,203 @@
+// The Pulumi dynamic provider behind OwnedKvSecret: one KV v2 secret that exactly one stack owns.
+//
+// Why not vault.kv.SecretV2: terraform-provider-vault never reads a KV v2 secret's data back, so an
+// overwrite (`vault kv put`) or a deleted latest version passed every drift check, and its delete
+// soft-deleted whatever another stack had written at the same path. This provider:
+// - claims the path: custom_metadata `gitops-platform-owner` names the owning stack
+//   (`<org>/<project>/<stack>`); create, update and delete refuse, or leave alone, a path another
+//   stack owns, with an error that names both stacks;
+// - reads the data back on refresh and records its sha256: an overwrite changes the state (the
+//   drift check sees it) and the next `up` writes the stack's value again; a deleted latest version
+//   drops the resource from the state (the drift check sees it) and the next `up` writes it again;
+// - writes with check-and-set, so a concurrent writer is an error, not a lost update.
+//
+// Closure-serialized into the state like every dynamic provider: it uses only ./kvClient (global
+// fetch), ../dynamic/providerCode and node's crypto. The Vault token is never an input or output:
+// it comes from the stack config `vault:token` (handed to `configure`) or VAULT_TOKEN.
+
+import type * as pulumi from "@pulumi/pulumi";
+import * as crypto from "crypto";
+import * as kv from "./kvClient";
+import { providerCodeChanged } from "../dynamic/providerCode";
+
+/** custom_metadata key naming the owning stack. */
+export const OWNER_KEY = "gitops-platform-owner";
+
+/** Inputs of the dynamic resource. */
+export interface OwnedKvSecretInputs {
+    /** Vault address; empty: `vault:address`, then VAULT_ADDR. */
+    address: string;
+    /** Vault namespace; empty for none. */
+    namespace: string;
+    /** KV v2 mount path. */
+    mount: string;
+    /** Path under the mount. */
+    path: string;
+    /** Owning stack, `<org>/<project>/<stack>`. */
+    owner: string;
+    /** The key/value pairs (strings). Secret. */
+    data: Record<string, string>;
+}
+
+/** State of the dynamic resource; `id` is `<mount>/<path>`. */
+export interface OwnedKvSecretOutputs extends OwnedKvSecretInputs {
+    /** KV version last written or read back. */
+    version: number;
+    /** sha256 (hex) of the data last written or read back; secret (a hash of credentials). */
+    sha256: string;
+}
+
+/** Knobs for tests; OwnedKvSecret takes the defaults. Plain data (serialized with the provider). */
+export interface OwnedKvSecretProviderSettings {
+    /** Per-request timeout in ms. Default 30000. */
+    timeoutMs?: number;
+}
+
+/** Pulumi's marker for values unknown during preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** sha256 (hex) of the data with keys sorted, so equal maps hash equally. */
+export function dataSha256(data: Record<string, unknown>): string {
+    const sorted = Object.keys(data ?? {})
+        .sort()
+        .map((k) => [k, data[k]]);
+    return crypto.createHash("sha256").update(JSON.stringify(sorted)).digest("hex");
+}
+
+/** The error a stack gets for a path another stack owns. */
+export function ownedByAnotherStack(where: string, owner: string, me: string): Error {
+    return new Error(
+        `Vault secret ${where} belongs to stack "${owner}" (custom_metadata ${OWNER_KEY}); this stack ` +
+            `"${me}" will not write or delete it: two stacks must never share one Vault path. Give this stack ` +
+            `its own path (a different gitops-platform:vault.pathPrefix, e.g. "my-group-prod"), or, if "${owner}" ` +
+            `no longer exists, remove its claim: vault kv metadata patch -custom-metadata=${OWNER_KEY}= ${where}`,
+    );
+}
+
+function isUnknown(v: unknown): boolean {
+    return v === UNKNOWN || (typeof v === "object" && v !== null && Object.values(v).some((x) => x === UNKNOWN));
+}
+
+function checkFailures(news: Partial<OwnedKvSecretInputs>): pulumi.dynamic.CheckFailure[] {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    for (const p of ["mount", "path", "owner"] as const) {
+        const v = news[p];
+        if (v !== UNKNOWN && (typeof v !== "string" || v.trim() === "" || v.startsWith("/") || v.endsWith("/"))) {
+            failures.push({ property: p, reason: `${p} must be a non-empty path without leading or trailing '/'` });
+        }
+    }
+    const d = news.data;
+    if (d !== (UNKNOWN as unknown) && (typeof d !== "object" || d === null || Array.isArray(d) || Object.keys(d).length === 0)) {
+        failures.push({ property: "data", reason: "data must be a non-empty map of strings" });
+    }
+    return failures;
+}
+
+/** Builds the provider. `settings` must stay plain data. */
+export function makeOwnedKvSecretProvider(settings: OwnedKvSecretProviderSettings = {}): pulumi.dynamic.ResourceProvider {
+    // Filled by configure() in the provider host; an object so the serialized functions share it.
+    const configured: { address?: string; token?: string; namespace?: string } = {};
+
+    const target = (p: OwnedKvSecretInputs): kv.VaultKvTarget => {
+        const address = p.address || configured.address || process.env.VAULT_ADDR || "";
+        const token = configured.token || process.env.VAULT_TOKEN || "";
+        if (address === "") {
+            throw new Error("No Vault address for the registry secret: set vault:address (e.g. https://vault.example.com) or VAULT_ADDR.");
+        }
+        if (token === "") {
+            throw new Error(
+                "No Vault token for the registry secret: pulumi config set --secret vault:token <token> (or set VAULT_TOKEN).",
+            );
+        }
+        return {
+            address,
+            token,
+            namespace: p.namespace || configured.namespace || process.env.VAULT_NAMESPACE || "",
+            mount: p.mount,
+            path: p.path,
+            timeoutMs: settings.timeoutMs,
+        };
+    };
+    const where = (p: { mount: string; path: string }) => `${p.mount}/${p.path}`;
+
+    /** Claims the path for `p.owner` and writes `p.data`; refuses a path another stack owns. */
+    const write = async (p: OwnedKvSecretInputs): Promise<OwnedKvSecretOutputs> => {
+        const t = target(p);
+        const meta = await kv.readMetadata(t);
+        const owner = meta?.customMetadata[OWNER_KEY] ?? "";
+        if (owner !== "" && owner !== p.owner) throw ownedByAnotherStack(where(p), owner, p.owner);
+        const sha256 = dataSha256(p.data);
+        await kv.writeCustomMetadata(t, { ...(meta?.customMetadata ?? {}), [OWNER_KEY]: p.owner });
+        const version = await kv.writeData(t, p.data, meta?.currentVersion ?? 0);
+        return { ...p, version, sha256 };
+    };
+
+    return {
+        async configure(req: pulumi.dynamic.ConfigureRequest) {
+            const get = (k: string) => {
+                const v = req.config.get(k);
+                return v && v.trim() !== "" ? v : undefined;
+            };
+            configured.address = get("vault:address");
+            configured.token = get("vault:token");
+            configured.namespace = get("vault:namespace");
+        },
+
+        async check(_olds: Partial<OwnedKvSecretInputs>, news: Partial<OwnedKvSecretInputs>) {
+            return { inputs: { ...news, address: news.address ?? "", namespace: news.namespace ?? "" }, failures: checkFailures(news) };
+        },
+
+        async diff(_id: string, olds: OwnedKvSecretOutputs, news: OwnedKvSecretInputs) {
+            const replaces = (["mount", "path"] as const).filter((k) => olds[k] !== news[k]);
+            const changes =
+                replaces.length > 0 ||
+                isUnknown(news.data) ||
+                olds.sha256 !== dataSha256(news.data) ||
+                olds.owner !== news.owner ||
+                (olds.address ?? "") !== (news.address ?? "") ||
+                (olds.namespace ?? "") !== (news.namespace ?? "") ||
+                providerCodeChanged(olds, news);
+            // create-before-delete: the new path is written before the old one is deleted.
+            return { changes, replaces, deleteBeforeReplace: false };
+        },
+
+        async create(inputs: OwnedKvSecretInputs) {
+            const outs = await write(inputs);
+            return { id: where(inputs), outs };
+        },
+
+        async read(id: string, props: OwnedKvSecretOutputs) {
+            const t = target(props);
+            const live = await kv.readData(t);
+            if (!live) {
+                // Deleted latest version (or the whole secret): refresh drops the resource, `up` writes it again.
+                return { id: "", props: {} };
+            }
+            const meta = await kv.readMetadata(t);
+            const outs: OwnedKvSecretOutputs = {
+                ...props,
+                owner: meta?.customMetadata[OWNER_KEY] ?? "",
+                version: live.version,
+                sha256: dataSha256(live.data),
+            };
+            return { id, props: outs };
+        },
+
+        async update(_id: string, _olds: OwnedKvSecretOutputs, news: OwnedKvSecretInputs) {
+            return { outs: await write(news) };
+        },
+
+        async delete(_id: string, props: OwnedKvSecretOutputs) {
+            const t = target(props);
+            const meta = await kv.readMetadata(t);
+            if (!meta) return;
+            const owner = meta.customMetadata[OWNER_KEY] ?? "";
+            // Another stack claimed the path since: it is theirs now, leave it.
+            if (owner !== "" && owner !== props.owner) return;
+            await kv.deleteAll(t);
+        },
+    };
+}
+
+/** The provider OwnedKvSecret uses (default timeout). */
+export const ownedKvSecretProvider: pulumi.dynamic.ResourceProvider = makeOwnedKvSecretProvider();
