@@ -31,6 +31,18 @@ export interface Recorded {
 /** Everything registered so far, in registration order. */
 export const recorded: Recorded[] = [];
 
+/** Type of the GitLab group deploy token dynamic resource. */
+export const GITLAB_DEPLOY_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupDeployToken";
+/** Type of the per-stack Vault KV secret dynamic resource. */
+export const OWNED_KV_SECRET_TYPE = "pulumi-nodejs:dynamic/vault:OwnedKvSecret";
+/** KV version the mocks report for every OwnedKvSecret. */
+export const MOCK_KV_VERSION = 3;
+/**
+ * Organization the mocks run under. `pulumi.getOrganization()` throws under `setMocks` without
+ * one; the DIY backend (local or S3 state) reports `organization`, so do the mocks.
+ */
+export const MOCK_ORGANIZATION = "organization";
+
 /** Default states the mocks return for resources whose outputs the program reads. */
 function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
@@ -40,14 +52,16 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
             "ca.crt": Buffer.from("-----BEGIN CERTIFICATE-----\nmock\n-----END CERTIFICATE-----\n").toString("base64"),
         };
     }
-    if (args.type.startsWith("pulumi-nodejs:dynamic")) {
+    if (args.type === GITLAB_DEPLOY_TOKEN_TYPE) {
         state.token = `mock-deploy-token-${args.name}`;
         state.username = `gitlab+deploy-token-${args.name}`;
         state.tokenId = 42;
         state.expiresAt = "2027-01-01";
     }
-    if (args.type === "vault:kv/secretV2:SecretV2") {
-        state.metadata = { version: "3" };
+    if (args.type === OWNED_KV_SECRET_TYPE) {
+        // What the provider's create returns: the KV version written and the data's sha256.
+        state.version = MOCK_KV_VERSION;
+        state.sha256 = "0".repeat(64);
     }
     if (args.type === "vault:index/authBackend:AuthBackend" || args.type === "vault:index/mount:Mount") {
         state.path = args.inputs.path;
@@ -55,7 +69,7 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     return state;
 }
 
-/** Installs recording mocks for project `gitops-platform` and the given stack. */
+/** Installs recording mocks for project `gitops-platform`, the given stack and {@link MOCK_ORGANIZATION}. */
 export async function installMocks(stack = "dev", preview = false): Promise<void> {
     await pulumi.runtime.setMocks(
         {
@@ -65,6 +79,7 @@ export async function installMocks(stack = "dev", preview = false): Promise<void
         "gitops-platform",
         stack,
         preview,
+        MOCK_ORGANIZATION,
     );
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const settings = require("@pulumi/pulumi/runtime/settings");

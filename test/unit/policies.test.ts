@@ -1,9 +1,15 @@
 /** Vault policy text, parsed with a real HCL parser: exact paths and capabilities. */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { environmentReadPolicy, registryReadPolicy, registrySecretPath } from "../../components/vault/policies";
+import { environmentReadPolicy, registryPolicyName, registryReadPolicy, registrySecretPath } from "../../components/vault/policies";
 import { durationToSeconds } from "../../components/vault/duration";
 import { parsePolicy } from "../support/hcl";
+
+/** A Vault policy path as a RegExp: `+` is exactly one segment; no `*` expected. */
+function globOf(path: string): RegExp {
+    assert.ok(!path.includes("*"), `${path} must not use '*'`);
+    return new RegExp("^" + path.split("/").map((s) => (s === "+" ? "[^/]+" : s.replace(/[.]/g, "\\."))).join("/") + "$");
+}
 
 test("environment policy grants read on <mount>/data/<prefix>/+/<env>/+ and read+list on metadata, nothing else", async () => {
     const rules = await parsePolicy(environmentReadPolicy({ kvMount: "secret", pathPrefix: "gitops-poc-dzha", environment: "dev" }));
@@ -31,13 +37,45 @@ test("environment policy of one environment cannot match another environment's p
     assert.ok(!glob.test("secret/data/g/api-gateway/prod/config"));
     assert.ok(!glob.test("secret/data/g/api-gateway/dev/config/nested"));
     assert.ok(!glob.test("secret/data/g/platform/registry"));
+    assert.ok(!glob.test(`secret/data/${registrySecretPath("g", "dev")}`));
 });
 
-test("registry policy reads exactly <mount>/data/<prefix>/platform/registry", async () => {
-    assert.equal(registrySecretPath("gitops-poc-dzha"), "gitops-poc-dzha/platform/registry");
-    assert.deepEqual(await parsePolicy(registryReadPolicy("secret", "gitops-poc-dzha")), [
-        { path: "secret/data/gitops-poc-dzha/platform/registry", capabilities: ["read"] },
+test("environment policy cannot match any stack's registry path, whatever the environment is called", async () => {
+    // Four segments under the prefix (platform/stacks/<stack>/registry) against the environment
+    // policy's three (+/<env>/+): even environments named like the path's segments stay out.
+    for (const environment of ["dev", "prod", "platform", "stacks", "registry"]) {
+        for (const r of await parsePolicy(environmentReadPolicy({ kvMount: "secret", pathPrefix: "g", environment }))) {
+            for (const stack of ["dev", "prod", "stacks", "registry"]) {
+                for (const kind of ["data", "metadata"]) {
+                    const path = `secret/${kind}/${registrySecretPath("g", stack)}`;
+                    assert.ok(!globOf(r.path).test(path), `${environment}: ${r.path} matches ${path}`);
+                }
+            }
+        }
+    }
+});
+
+test("registry secret path is <prefix>/platform/stacks/<stack>/registry, one per stack", () => {
+    assert.equal(registrySecretPath("gitops-poc-dzha", "dev"), "gitops-poc-dzha/platform/stacks/dev/registry");
+    assert.equal(registrySecretPath("gitops-poc-dzha", "prod"), "gitops-poc-dzha/platform/stacks/prod/registry");
+    assert.notEqual(registrySecretPath("g", "dev"), registrySecretPath("g", "prod"));
+});
+
+test("registry policy name is registry-read-<stack>, lowercased (Vault lowercases policy names)", () => {
+    assert.equal(registryPolicyName("dev"), "registry-read-dev");
+    assert.equal(registryPolicyName("prod"), "registry-read-prod");
+    assert.equal(registryPolicyName("Prod.EU"), "registry-read-prod-eu");
+    assert.equal(registryPolicyName("team_a"), "registry-read-team_a");
+});
+
+test("registry policy reads exactly <mount>/data/<prefix>/platform/stacks/<stack>/registry, nothing else", async () => {
+    const path = registrySecretPath("gitops-poc-dzha", "dev");
+    assert.deepEqual(await parsePolicy(registryReadPolicy("secret", path)), [
+        { path: "secret/data/gitops-poc-dzha/platform/stacks/dev/registry", capabilities: ["read"] },
     ]);
+    const [rule] = await parsePolicy(registryReadPolicy("secret", path));
+    assert.ok(!globOf(rule.path).test(`secret/data/${registrySecretPath("gitops-poc-dzha", "prod")}`), "not the prod stack's");
+    assert.ok(!globOf(rule.path).test("secret/data/gitops-poc-dzha/platform/registry"), "not the old shared path");
 });
 
 test("durations convert to seconds for Vault token TTLs", () => {

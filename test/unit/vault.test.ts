@@ -3,21 +3,36 @@ import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
-import { installMocks, ofType, one, recorded, settle } from "../support/mocks";
+import { MOCK_ORGANIZATION, installMocks, ofType, one, recorded, settle } from "../support/mocks";
 import { parsePolicy } from "../support/hcl";
 import { VaultPlatform } from "../../components/vault/VaultPlatform";
 import { EnvironmentAccess } from "../../components/vault/EnvironmentAccess";
+import { stackIdentity } from "../../stacks/stackIdentity";
+
+const dev = stackIdentity(MOCK_ORGANIZATION, "gitops-platform", "dev", "gitops-poc-dzha");
+const prod = stackIdentity(MOCK_ORGANIZATION, "gitops-platform", "prod", "gitops-poc-dzha");
 
 before(async () => {
     await installMocks("dev");
     const providers = { vault: new vault.Provider("v", {}), kubernetes: new k8s.Provider("k", {}) };
-    const owned = new VaultPlatform("owned", { pathPrefix: "gitops-poc-dzha", protect: true, providers });
+    const owned = new VaultPlatform("owned", {
+        pathPrefix: "gitops-poc-dzha",
+        registrySecretPath: dev.registrySecretPath,
+        registryPolicyName: dev.registryPolicyName,
+        tokenReviewerName: dev.tokenReviewerName,
+        ownerLabels: dev.labels,
+        protect: true,
+        providers,
+    });
     new VaultPlatform("shared", {
         pathPrefix: "gitops-poc-dzha",
         manageKvMount: false,
         kubernetesAuthMount: "kubernetes-prod",
         kubernetesHost: "https://prod-api.example.com:6443",
-        registryPolicyName: "registry-read-kubernetes-prod",
+        registrySecretPath: prod.registrySecretPath,
+        registryPolicyName: prod.registryPolicyName,
+        tokenReviewerName: prod.tokenReviewerName,
+        ownerLabels: prod.labels,
         providers,
     });
     new EnvironmentAccess("dev", {
@@ -62,26 +77,40 @@ test("auth config uses the reviewer token (secret) and the cluster CA", () => {
     assert.equal(shared.inputs.kubernetesHost, "https://prod-api.example.com:6443");
 });
 
-test("token reviewer ServiceAccount is bound to system:auth-delegator with a token Secret", () => {
-    const sa = one("kubernetes:core/v1:ServiceAccount", "owned-token-reviewer-sa");
-    assert.deepEqual(sa.inputs.metadata, { name: "vault-token-reviewer", namespace: "kube-system" });
-    const crb = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "owned-token-reviewer-auth-delegator");
-    assert.equal(crb.inputs.roleRef.name, "system:auth-delegator");
-    assert.deepEqual(crb.inputs.subjects, [{ kind: "ServiceAccount", name: "vault-token-reviewer", namespace: "kube-system" }]);
-    const secret = one("kubernetes:core/v1:Secret", "owned-token-reviewer-token");
-    assert.equal(secret.inputs.type, "kubernetes.io/service-account-token");
-    assert.equal(secret.inputs.metadata.annotations["kubernetes.io/service-account.name"], "vault-token-reviewer");
-    const names = ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((r) => r.inputs.metadata.name);
-    assert.equal(new Set(names).size, names.length, "one binding per auth mount, no name clash on a shared cluster");
+test("token reviewer ServiceAccount is bound to system:auth-delegator with a token Secret, named and labelled per stack", () => {
+    const labels = (stack: string) => ({ "app.kubernetes.io/managed-by": "gitops-platform", "gitops-platform/stack": stack });
+    for (const [component, stack] of [["owned", "dev"], ["shared", "prod"]]) {
+        const name = `vault-token-reviewer-${stack}`;
+        const sa = one("kubernetes:core/v1:ServiceAccount", `${component}-token-reviewer-sa`);
+        assert.deepEqual(sa.inputs.metadata, { name, namespace: "kube-system", labels: labels(stack) });
+        const crb = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", `${component}-token-reviewer-auth-delegator`);
+        assert.equal(crb.inputs.metadata.name, name);
+        assert.deepEqual(crb.inputs.metadata.labels, labels(stack));
+        assert.equal(crb.inputs.roleRef.name, "system:auth-delegator");
+        assert.deepEqual(crb.inputs.subjects, [{ kind: "ServiceAccount", name, namespace: "kube-system" }]);
+        const secret = one("kubernetes:core/v1:Secret", `${component}-token-reviewer-token`);
+        assert.equal(secret.inputs.type, "kubernetes.io/service-account-token");
+        assert.equal(secret.inputs.metadata.name, `${name}-token`);
+        assert.deepEqual(secret.inputs.metadata.labels, labels(stack));
+        assert.equal(secret.inputs.metadata.annotations["kubernetes.io/service-account.name"], name);
+    }
+    for (const type of ["kubernetes:core/v1:ServiceAccount", "kubernetes:core/v1:Secret", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"]) {
+        const names = ofType(type).map((r) => `${r.inputs.metadata.namespace ?? ""}/${r.inputs.metadata.name}`);
+        assert.equal(new Set(names).size, names.length, `one ${type} per stack, no name clash on a shared cluster: ${names}`);
+    }
 });
 
-test("registry-read policy reads only the registry path", async () => {
+test("registry-read-<stack> policy reads only the stack's own registry path", async () => {
     const p = one("vault:index/policy:Policy", "owned-registry-read");
-    assert.equal(p.inputs.name, "registry-read");
+    assert.equal(p.inputs.name, "registry-read-dev");
     assert.deepEqual(await parsePolicy(p.inputs.policy), [
-        { path: "secret/data/gitops-poc-dzha/platform/registry", capabilities: ["read"] },
+        { path: "secret/data/gitops-poc-dzha/platform/stacks/dev/registry", capabilities: ["read"] },
     ]);
-    assert.equal(one("vault:index/policy:Policy", "shared-registry-read").inputs.name, "registry-read-kubernetes-prod");
+    const shared = one("vault:index/policy:Policy", "shared-registry-read");
+    assert.equal(shared.inputs.name, "registry-read-prod");
+    assert.deepEqual(await parsePolicy(shared.inputs.policy), [
+        { path: "secret/data/gitops-poc-dzha/platform/stacks/prod/registry", capabilities: ["read"] },
+    ]);
 });
 
 test("environment policy poc-dev-read and role poc-dev-default as the seed", async () => {
@@ -98,7 +127,7 @@ test("environment policy poc-dev-read and role poc-dev-default as the seed", asy
     assert.deepEqual(role.inputs.boundServiceAccountNamespaces, ["poc-dev"], "bound to its own namespace only");
     assert.equal(role.inputs.audience, "vault");
     assert.equal(role.inputs.tokenTtl, 3600);
-    assert.deepEqual(role.inputs.tokenPolicies, ["poc-dev-read", "registry-read"]);
+    assert.deepEqual(role.inputs.tokenPolicies, ["poc-dev-read", "registry-read-dev"]);
 });
 
 test("every Vault resource uses the explicit provider and is parented to its component", () => {
