@@ -3,12 +3,14 @@ import { before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { installMocks, isSecretAt, one, recorded, settle, clearStrings, type Recorded } from "../../support/mocks";
+import { OWNED_KV_SECRET_TYPE, installMocks, isSecretAt, one, recorded, settle, clearStrings, type Recorded } from "../../support/mocks";
 import { RegistryCredentials } from "../../../components/registry/RegistryCredentials";
 
 const API_TOKEN = "glpat-api-token-for-mock-tests-0001";
 const DYNAMIC = "pulumi-nodejs:dynamic/gitlab:GroupDeployToken";
-const SECRET = "vault:kv/secretV2:SecretV2";
+const SECRET = OWNED_KV_SECRET_TYPE;
+const OWNER = "organization/gitops-platform/dev";
+const DEV_PATH = "gitops-poc-dzha/platform/stacks/dev/registry";
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
 function value<T>(o: pulumi.Output<T>): Promise<T> {
@@ -35,8 +37,8 @@ before(async () => {
             { server: "mirror.example.com", username: "puller", password: "mirror-password-0003" },
         ],
         kvMount: "secret",
-        pathPrefix: "gitops-poc-dzha",
-        vaultProvider,
+        secretPath: DEV_PATH,
+        owner: OWNER,
     });
     const mount = new vault.Mount("kv", { path: "kv-platform", type: "kv", options: { version: "2" } }, { provider: vaultProvider });
     kvMountOutput = mount.path;
@@ -48,14 +50,16 @@ before(async () => {
             apiToken: API_TOKEN,
         },
         kvMount: mount.path,
-        pathPrefix: "team-a",
-        vaultProvider,
+        secretPath: "team-a/platform/stacks/staging/registry",
+        owner: "organization/gitops-platform/staging",
+        vaultAddress: "https://vault.example.com",
+        vaultNamespace: "team-a",
     });
     staticOnly = new RegistryCredentials("static", {
         staticCredentials: [{ server: "registry.example.com", username: "robot", password: "static-password-0004" }],
         kvMount: "secret",
-        pathPrefix: "nogitlab",
-        vaultProvider,
+        secretPath: "nogitlab/platform/stacks/e2e/registry",
+        owner: "organization/gitops-platform/e2e",
     });
     await settle();
 });
@@ -68,17 +72,20 @@ function children(component: string): Recorded[] {
 
 function dockerConfigOf(secretName: string): { auths: Record<string, { username: string; password: string; auth: string }> } {
     const s = one(SECRET, secretName);
-    const data = JSON.parse(s.inputs.dataJson);
+    const data = s.inputs.data;
     assert.deepEqual(Object.keys(data), [".dockerconfigjson"]);
     return JSON.parse(data[".dockerconfigjson"]);
 }
 
 describe("RegistryCredentials", () => {
-    it("writes one .dockerconfigjson to <pathPrefix>/platform/registry with an auths entry per registry", () => {
+    it("writes one .dockerconfigjson to the stack's own secretPath, owned by the stack, with an auths entry per registry", () => {
         const s = one(SECRET, "full-vault-secret");
         assert.equal(s.inputs.mount, "secret");
-        assert.equal(s.inputs.name, "gitops-poc-dzha/platform/registry");
-        assert.match(s.provider, /::pulumi:providers:vault::vault::/, "explicit Vault provider");
+        assert.equal(s.inputs.path, DEV_PATH);
+        assert.equal(s.inputs.owner, OWNER);
+        // Address and namespace default to vault:address / VAULT_ADDR in the provider (empty here).
+        assert.equal(s.inputs.address, "");
+        assert.equal(s.inputs.namespace, "");
         const cfg = dockerConfigOf("full-vault-secret");
         assert.deepEqual(Object.keys(cfg.auths).sort(), [
             "https://index.docker.io/v1/",
@@ -95,9 +102,13 @@ describe("RegistryCredentials", () => {
         assert.equal(cfg.auths["mirror.example.com"].auth, b64("puller:mirror-password-0003"));
     });
 
-    it("dataJson is a secret on the wire; no secret appears in clear anywhere", () => {
+    it("data is a secret on the wire, data and sha256 are secret outputs; no secret appears in clear anywhere", () => {
         for (const name of ["full-vault-secret", "selfmanaged-vault-secret", "static-vault-secret"]) {
-            assert.equal(isSecretAt(one(SECRET, name).wire, "dataJson"), true, name);
+            const s = one(SECRET, name);
+            assert.equal(isSecretAt(s.wire, "data"), true, name);
+            assert.deepEqual([...s.additionalSecretOutputs].sort(), ["data", "sha256"], name);
+            // The serialized provider (kept in state) captured no credential.
+            assert.ok(String(s.inputs.__provider).includes("exports.handler"), `${name}: provider serialized`);
         }
         const secrets = [API_TOKEN, "hub-password-0002", "mirror-password-0003", "static-password-0004", "mock-deploy-token-"];
         for (const r of recorded) {
@@ -137,7 +148,8 @@ describe("RegistryCredentials", () => {
     });
 
     it("outputs the Vault path, registry hosts and token username, never the token", async () => {
-        assert.equal(await value(full.secretPath), "secret/data/gitops-poc-dzha/platform/registry");
+        assert.equal(await value(full.secretPath), "secret/data/gitops-poc-dzha/platform/stacks/dev/registry");
+        assert.equal(await value(full.kvVersion), "3", "the KV version the secret reports, as text");
         assert.deepEqual(await value(full.registryHosts), [
             "registry.gitlab.com",
             "https://index.docker.io/v1/",
@@ -162,9 +174,12 @@ describe("RegistryCredentials", () => {
         assert.equal(one(DYNAMIC, "selfmanaged-deploy-token").inputs.group, "platform/team-a");
         const s = one(SECRET, "selfmanaged-vault-secret");
         assert.equal(s.inputs.mount, "kv-platform");
-        assert.equal(s.inputs.name, "team-a/platform/registry");
+        assert.equal(s.inputs.path, "team-a/platform/stacks/staging/registry");
+        assert.equal(s.inputs.owner, "organization/gitops-platform/staging");
+        assert.equal(s.inputs.address, "https://vault.example.com");
+        assert.equal(s.inputs.namespace, "team-a");
         assert.ok(s.dependencies.includes(one("vault:index/mount:Mount", "kv").urn), "depends on the KV mount");
-        assert.equal(await value(gitlabOnly.secretPath), "kv-platform/data/team-a/platform/registry");
+        assert.equal(await value(gitlabOnly.secretPath), "kv-platform/data/team-a/platform/stacks/staging/registry");
         assert.equal(await value(kvMountOutput), "kv-platform");
     });
 
@@ -178,9 +193,8 @@ describe("RegistryCredentials", () => {
     });
 
     it("needs at least one credential source, and each registry once", () => {
-        const vaultProvider = new vault.Provider("vault-errors", {});
         assert.throws(
-            () => new RegistryCredentials("none", { kvMount: "secret", pathPrefix: "x", vaultProvider }),
+            () => new RegistryCredentials("none", { kvMount: "secret", secretPath: "x/platform/stacks/dev/registry", owner: OWNER }),
             /at least one credential source.*gitops-platform:gitlab\.deployToken.*gitops-platform:registry/s,
         );
         assert.throws(
@@ -189,8 +203,8 @@ describe("RegistryCredentials", () => {
                     gitlab: { host: "gitlab.com", group: "g", deployToken: { name: "n", expiresInDays: 9, rotateBeforeDays: 1 }, apiToken: "t-0000" },
                     staticCredentials: [{ server: "registry.gitlab.com", username: "u", password: "p" }],
                     kvMount: "secret",
-                    pathPrefix: "x",
-                    vaultProvider,
+                    secretPath: "x/platform/stacks/dev/registry",
+                    owner: OWNER,
                 }),
             /registry\.gitlab\.com" has credentials twice/,
         );
