@@ -16,99 +16,19 @@
 # Prints "N passed, N failed" at the end. Needs node_modules (npm ci) in the checkout.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-T0=$SECONDS
-PASS=0 FAIL=0
-step() { printf '\n[smoke +%ss] %s\n' "$(( SECONDS - T0 ))" "$*" >&2; }
-ok() { PASS=$((PASS + 1)); printf '[smoke] ok - %s\n' "$*" >&2; }
-bad() { FAIL=$((FAIL + 1)); printf '[smoke] FAIL - %s\n' "$*" >&2; }
-check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
-
-[[ -d "$ROOT/node_modules/@pulumi/pulumi" ]] || { echo "smoke: run npm ci first (no node_modules)" >&2; exit 1; }
+NAME=smoke
+# shellcheck source=lib.sh
+. "$ROOT/test/e2e/lib.sh"
 [[ -f "$ROOT/stacks/index.ts" ]] || { echo "smoke: stacks/index.ts missing" >&2; exit 1; }
-# Without the operators' CRDs the API server rejects the program's custom resources. The fixture
-# folder lives beside the clone (shared/); when it is absent the test is skipped, saying why.
-CRDS="${GITOPS_PLATFORM_CRDS:-$ROOT/../shared/fixtures/crds}"
-case "$CRDS" in /*) ;; *) CRDS="$ROOT/$CRDS" ;; esac
-if ! compgen -G "$CRDS/*.yaml" >/dev/null; then
-  echo "[smoke] SKIP - no CRD fixtures at $CRDS (set GITOPS_PLATFORM_CRDS)" >&2
-  echo "smoke: 0 passed, 0 failed, 1 skipped"
-  exit 0
-fi
-export GITOPS_PLATFORM_CRDS="$CRDS"
-
-step "toolchain"
-E2E_BIN=$(bash "$ROOT/scripts/e2e/toolchain.sh" | tail -n 1)
-export E2E_BIN
-
-CLUSTER_DIR="" WORK="" GL_PID=""
-cleanup() {
-  local rc=$?
-  set +e
-  if [[ -n "$WORK" && -d "$WORK" && $rc -ne 0 && -n "${PULUMI_HOME:-}" ]]; then
-    step "cleanup after failure: pulumi destroy"
-    (cd "$WORK" && pulumi destroy --yes --non-interactive --stack "$STACK" >/dev/null 2>&1)
-  fi
-  if [[ -n "$GL_PID" ]] && kill -0 "$GL_PID" 2>/dev/null; then
-    kill -TERM "$GL_PID" 2>/dev/null
-    for _ in $(seq 1 30); do kill -0 "$GL_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$GL_PID" 2>/dev/null
-  fi
-  [[ -n "$CLUSTER_DIR" ]] && bash "$ROOT/scripts/e2e/cluster.sh" stop "$CLUSTER_DIR"
-  declare -F e2e_pulumi_cleanup >/dev/null && e2e_pulumi_cleanup
-  [[ -n "$WORK" ]] && rm -rf "$WORK"
-  printf '[smoke] wall time %ss\n' "$(( SECONDS - T0 ))" >&2
-  if (( rc != 0 && FAIL == 0 )); then FAIL=1; echo "[smoke] FAIL - aborted (exit $rc) before the checks finished" >&2; fi
-  echo "smoke: $PASS passed, $FAIL failed"
-  exit "$rc"
-}
-trap cleanup EXIT
-
-step "cluster"
-eval "$(bash "$ROOT/scripts/e2e/cluster.sh" start)"
-CLUSTER_DIR=$E2E_CLUSTER_DIR
-
-# Helm installs are disabled in this stack, so the operators are "installed out of band": their
-# CRDs come from the fixtures (cluster.sh) and their namespaces are created here, as they would be
-# by the operators' own installation.
-kubectl create namespace argocd >/dev/null
-kubectl create namespace vault-secrets-operator-system >/dev/null
-
-step "pulumi env"
-# shellcheck source=../../scripts/e2e/pulumi-env.sh
-. "$ROOT/scripts/e2e/pulumi-env.sh"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/gitops-e2e-project.XXXXXX")
-# The kubernetes provider writes a temp kubeconfig per process start and never removes it: keep
-# every temp file of this run inside WORK.
-mkdir "$WORK/tmp"
-export TMPDIR="$WORK/tmp"
-cp "$ROOT/Pulumi.yaml" "$WORK/"
-for f in stacks components node_modules package.json tsconfig.json; do
-  [[ -e "$ROOT/$f" ]] && ln -s "$ROOT/$f" "$WORK/$f"
-done
-cd "$WORK"
-
-step "gitlab double"
-# The GitLab API double as its own process; the program reaches it through gitlab.apiUrl while
-# gitlab.host stays a host name (registry host, repo URLs). A nested group, an Owner API token.
-GL_GROUP=e2e-group/platform
-GL_API_TOKEN="glpat-e2e-$(openssl rand -hex 12)" GL_API_TOKEN2="glpat-e2e-$(openssl rand -hex 12)"
+e2e_preflight
 DT_NAME=e2e-registry DT_DAYS=30 DT_ROTATE=7
-mkdir "$WORK/gitlab-double"
-(cd "$ROOT" && exec setsid bash scripts/with-node.sh node --import tsx test/support/gitlab-double/main.ts \
-  --group "$GL_GROUP" --owner-token "$GL_API_TOKEN" --owner-token "$GL_API_TOKEN2" --url-file "$WORK/gitlab-double/url" \
-  >"$WORK/gitlab-double/log" 2>&1 </dev/null) &
-GL_PID=$!
-for _ in $(seq 1 100); do [[ -s "$WORK/gitlab-double/url" ]] && break; kill -0 "$GL_PID" 2>/dev/null || break; sleep 0.2; done
-[[ -s "$WORK/gitlab-double/url" ]] || { cat "$WORK/gitlab-double/log" >&2; echo "smoke: the GitLab double did not start" >&2; exit 1; }
-GL_URL=$(cat "$WORK/gitlab-double/url")
-echo "[smoke] GitLab double at $GL_URL (pid $GL_PID), group $GL_GROUP" >&2
-# every token of the group as the double stores it (values included), revoked ones too
-gl_tokens() { curl -fsS "$GL_URL/_double/tokens?group=$(jq -rn --arg g "$GL_GROUP" '$g|@uri')"; }
-# the active token with this scope: one JSON object per line
-gl_active() { gl_tokens | jq -c --arg s "$1" '.[] | select((.revoked | not) and (.scopes == [$s]))'; }
+e2e_start
 
 STACK=e2e
 PREFIX=e2e
+E2E_STACKS=("$STACK")
+# this stack's own registry secret (KV path without mount and data/)
+REG_PATH=e2e/platform/stacks/$STACK/registry
 pulumi stack init "$STACK" --secrets-provider passphrase --non-interactive >/dev/null
 cfg() { pulumi config set --stack "$STACK" "$@" >/dev/null; }
 cfg kubernetes:kubeconfig "$KUBECONFIG"
@@ -149,9 +69,8 @@ printf '%s\n' "$OUT" >&2
 for env in dev staging; do
   check "namespace $PREFIX-$env exists" kubectl get namespace "$PREFIX-$env"
 done
-vget() { curl -fsS -H "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/$1"; }
-check "registry credentials stored in KV v2 at secret/e2e/platform/registry" \
-  bash -c "$(declare -f vget); vget secret/data/e2e/platform/registry | jq -e '.data.data | length > 0'"
+check "registry credentials stored in KV v2 at secret/$REG_PATH" \
+  bash -c "$(declare -f vget); vget secret/data/$REG_PATH | jq -e '.data.data | length > 0'"
 check "kubernetes auth mount enabled" bash -c "$(declare -f vget); vget sys/auth | jq -e '.data[\"kubernetes/\"]'"
 ROLE=$(printf '%s' "$OUT" | jq -r '.vaultAccess.dev.role // empty')
 ROLE=${ROLE:-$PREFIX-dev-default}
@@ -166,7 +85,7 @@ LOGIN=$(curl -fsS -X POST "$VAULT_ADDR/v1/auth/kubernetes/login" \
 SA_TOKEN=$(printf '%s' "$LOGIN" | jq -r '.auth.client_token // empty' 2>/dev/null || true)
 if [[ -n "$SA_TOKEN" ]]; then ok "ServiceAccount default in $PREFIX-dev logs in to role $ROLE"; else bad "ServiceAccount login to $ROLE: $LOGIN"; fi
 check "that token reads the registry credentials" \
-  curl -fsS -H "X-Vault-Token: $SA_TOKEN" "$VAULT_ADDR/v1/secret/data/e2e/platform/registry"
+  curl -fsS -H "X-Vault-Token: $SA_TOKEN" "$VAULT_ADDR/v1/secret/data/$REG_PATH"
 
 step "checks: GitLab deploy tokens"
 REG=$(gl_active read_registry) REPO=$(gl_active read_repository)
@@ -178,7 +97,7 @@ one_token() { # JSON lines, name: exactly one token, with that name and the conf
 check "the double holds one active read_registry token named $DT_NAME expiring $EXPIRES" one_token "$REG" "$DT_NAME"
 check "the double holds one active read_repository token named $DT_NAME-argocd expiring $EXPIRES" one_token "$REPO" "$DT_NAME-argocd"
 # auths["registry.<host>"] of the .dockerconfigjson in KV, and the static registry's entry
-kv_auths() { vget secret/data/e2e/platform/registry | jq -c '.data.data[".dockerconfigjson"] | fromjson | .auths'; }
+kv_auths() { vget secret/data/$REG_PATH | jq -c '.data.data[".dockerconfigjson"] | fromjson | .auths'; }
 vault_has_token() { # token JSON (from the double): KV carries base64(username:token) for registry.<host>
   local want; want=$(jq -rj '.username + ":" + .token' <<<"$1" | base64 -w0)
   kv_auths | jq -e --arg a "$want" --arg u "$(jq -r .username <<<"$1")" \
@@ -321,7 +240,7 @@ else
   bad "pulumi destroy"; tail -n 60 "$WORK/destroy.log" >&2
 fi
 check "namespace $PREFIX-dev gone" bash -c "! kubectl get namespace $PREFIX-dev 2>/dev/null | grep -q Active"
-check "registry secret gone from KV" bash -c "! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/data/e2e/platform/registry"
+check "registry secret gone from KV" bash -c "! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/data/$REG_PATH"
 # GitLab's DELETE revokes; the double then drops the token, so only the out-of-band revoked one is left
 none_active() { gl_tokens | jq -e --argjson id "$OLD_ID" 'length == 1 and .[0].id == $id and .[0].revoked'; }
 check "destroy revoked every deploy token in GitLab" none_active

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# End-to-end: two stacks of this program against ONE OpenBao and ONE kube-apiserver, as users run
+# the committed dev and prod stacks on a shared Vault (issue 8). Fully offline, real servers.
+#   1. stacks `dev` (environments dev, staging; auth mount kubernetes) and `prod` (environment prod;
+#      auth mount kubernetes-prod), same GitLab group, same KV mount and path prefix; prod's
+#      kubeconfig is given as content with --secret
+#   2. a path another stack claims is refused with an error naming both stacks, nothing written
+#   3. both `up`: each has its own registry secret (owner marker in custom_metadata), policy and
+#      token reviewer; real ServiceAccount logins read their own stack's secret and are denied the
+#      other's
+#   4. drift on dev's registry secret (overwrite, then deleted latest version): the drift checks
+#      fail, `up --refresh` writes the stack's value back, the checks are clean again
+#   5. `destroy dev`: prod's registry secret, a real prod login and prod's drift check are intact
+#   6. no token (admin bearer token of the kubeconfig, deploy tokens, Vault token) in clear in any
+#      state export, output or log
+# Prints "two-stacks: N passed, N failed" at the end. Needs node_modules (npm ci) in the checkout.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+NAME=two-stacks
+# shellcheck source=lib.sh
+. "$ROOT/test/e2e/lib.sh"
+e2e_preflight
+e2e_start
+
+PREFIX=e2e
+E2E_STACKS=(dev prod)
+reg_path() { echo "$PREFIX/platform/stacks/$1/registry"; }
+ORG_PROJECT=organization/gitops-platform
+for s in dev prod; do
+  pulumi stack init "$s" --secrets-provider passphrase --non-interactive >/dev/null
+  stack_cfg "$s" vault:address "$VAULT_ADDR"
+  stack_cfg "$s" --secret vault:token "$VAULT_TOKEN"
+  stack_cfg "$s" gitops-platform:namespacePrefix "$PREFIX"
+  stack_cfg "$s" gitops-platform:services '[{"name":"api-gateway"}]'
+  stack_cfg "$s" gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg group "$GL_GROUP" --arg name "e2e-$s" \
+    '{host:"gitlab.example.com",apiUrl:$api,group:$group,deployToken:{name:$name,expiresInDays:30,rotateBeforeDays:7}}')"
+  stack_cfg "$s" --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
+  stack_cfg "$s" gitops-platform:argocd '{"enabled":false}'
+  stack_cfg "$s" gitops-platform:vso '{"enabled":false}'
+done
+stack_cfg dev kubernetes:kubeconfig "$KUBECONFIG"
+# prod: the kubeconfig's content (admin bearer token inside) as a secret, as a CI variable would give it
+stack_cfg prod --secret kubernetes:kubeconfig "$(cat "$KUBECONFIG")"
+stack_cfg dev gitops-platform:environments '{"dev":{},"staging":{}}'
+stack_cfg prod gitops-platform:environments '{"prod":{}}'
+# OpenBao dev already mounts KV v2 at secret/; OpenBao reaches the API server on loopback.
+vault_cfg() { # auth mount
+  jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(cat "$E2E_KUBE_CA")" --arg auth "$1" --arg prefix "$PREFIX" \
+    '{kvMount:"secret",manageKvMount:false,pathPrefix:$prefix,kubernetesAuthMount:$auth,kubernetesHost:$host,kubernetesCaCert:$ca}'
+}
+stack_cfg dev gitops-platform:vault "$(vault_cfg kubernetes)"
+stack_cfg prod gitops-platform:vault "$(vault_cfg kubernetes-prod)"
+
+owner_of() { vget "secret/metadata/$(reg_path "$1")" | jq -r '.data.custom_metadata["gitops-platform-owner"] // empty'; }
+dockerconfig_of() { vget "secret/data/$(reg_path "$1")" | jq -r '.data.data[".dockerconfigjson"]'; }
+owner_is() { [[ $(owner_of "$1") == "$2" ]]; }
+dockerconfig_is() { [[ $(dockerconfig_of "$1") == "$2" ]]; }
+versions_of() { vget "secret/metadata/$(reg_path "$1")" | jq -r .data.current_version; }
+has_gitlab_auth() { dockerconfig_of "$1" | jq -e '.auths["registry.gitlab.example.com"].auth'; }
+policy_reads_only() { # policy, KV data path: the rules name that path and no legacy shared path
+  vget "sys/policy/$1" | jq -e --arg p "$2" '.data.rules | contains("path \"" + $p + "\"") and (contains("platform/registry\"") | not)'
+}
+tokens_differ() { [[ $(dockerconfig_of dev | jq -r '.auths[].auth') != $(dockerconfig_of prod | jq -r '.auths[].auth') ]]; }
+reviewer_labelled() { kubectl get sa "vault-token-reviewer-$1" -n kube-system -o json | jq -e --arg s "$1" '.metadata.labels["gitops-platform/stack"] == $s'; }
+
+step "a path another stack claims is refused"
+vcurl -X POST -d '{"custom_metadata":{"gitops-platform-owner":"someone/else/prod"}}' \
+  "$VAULT_ADDR/v1/secret/metadata/$(reg_path prod)" >/dev/null
+if run_pulumi up-claimed.log up --yes --skip-preview --stack prod; then
+  bad "up of prod over a path claimed by someone/else/prod succeeded"
+elif grep -q "belongs to stack \"someone/else/prod\".*this stack \"$ORG_PROJECT/prod\"" "$WORK/up-claimed.log"; then
+  ok "up of prod stops with an error naming both stacks"
+else
+  bad "up of prod over a claimed path: unexpected error"; tail -n 30 "$WORK/up-claimed.log" >&2
+fi
+check "nothing was written at the claimed path" test "$(versions_of prod)" = 0
+check "the claim is untouched" owner_is prod someone/else/prod
+vcurl -X DELETE "$VAULT_ADDR/v1/secret/metadata/$(reg_path prod)" >/dev/null
+run_pulumi destroy-claimed.log destroy --yes --skip-preview --stack prod || { bad "destroy after the refused up"; tail -n 30 "$WORK/destroy-claimed.log" >&2; }
+
+step "up dev, up prod"
+for s in dev prod; do
+  if run_pulumi "up-$s.log" up --yes --skip-preview --stack "$s"; then
+    ok "pulumi up --stack $s"
+  else
+    bad "pulumi up --stack $s"; tail -n 60 "$WORK/up-$s.log" >&2
+  fi
+done
+
+step "each stack owns its own Vault path, policy and token reviewer"
+for s in dev prod; do
+  check "$s: registry secret at secret/$(reg_path "$s") holds a .dockerconfigjson" has_gitlab_auth "$s"
+  check "$s: custom_metadata gitops-platform-owner = $ORG_PROJECT/$s" owner_is "$s" "$ORG_PROJECT/$s"
+  check "$s: policy registry-read-$s reads exactly its own path" policy_reads_only "registry-read-$s" "secret/data/$(reg_path "$s")"
+  check "$s: token reviewer ServiceAccount vault-token-reviewer-$s labelled with its stack" reviewer_labelled "$s"
+done
+check "the two stacks hold different deploy tokens" tokens_differ
+
+login_reads() { # namespace role auth-mount own-stack other-stack
+  local t
+  t=$(sa_login "$1" default "$2" "$3") || { echo "login to $2 failed" >&2; return 1; }
+  curl -fsS -H "X-Vault-Token: $t" "$VAULT_ADDR/v1/secret/data/$(reg_path "$4")" >/dev/null || { echo "cannot read own" >&2; return 1; }
+  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "X-Vault-Token: $t" "$VAULT_ADDR/v1/secret/data/$(reg_path "$5")") == 403 ]] \
+    || { echo "reads the other stack's secret" >&2; return 1; }
+}
+check "real login: default SA of $PREFIX-dev reads dev's registry secret, is denied prod's" login_reads "$PREFIX-dev" "$PREFIX-dev-default" kubernetes dev prod
+check "real login: default SA of $PREFIX-prod reads prod's registry secret, is denied dev's" login_reads "$PREFIX-prod" "$PREFIX-prod-default" kubernetes-prod prod dev
+for s in dev prod; do
+  if run_pulumi "preview-$s.log" preview --expect-no-changes --diff --stack "$s"; then ok "$s: a second run changes nothing"
+  else bad "$s: preview --expect-no-changes"; tail -n 40 "$WORK/preview-$s.log" >&2; fi
+done
+
+step "drift: dev's registry secret overwritten out of band"
+GOOD=$(dockerconfig_of dev)
+vcurl -X POST -d '{"data":{".dockerconfigjson":"{}"}}' "$VAULT_ADDR/v1/secret/data/$(reg_path dev)" >/dev/null
+if run_pulumi drift-overwrite.log preview --refresh --expect-no-changes --diff --stack dev; then
+  bad "preview --refresh --expect-no-changes passed with garbage in Vault"
+else
+  ok "preview --refresh --expect-no-changes reports the overwrite"
+fi
+if run_pulumi refresh-overwrite.log refresh --yes --expect-no-changes --skip-preview --stack dev; then
+  bad "refresh --expect-no-changes passed with garbage in Vault"
+else
+  ok "refresh --expect-no-changes (the scheduled drift check) reports the overwrite"
+fi
+if run_pulumi up-repair.log up --refresh --yes --skip-preview --stack dev; then ok "up --refresh after the overwrite"
+else bad "up --refresh after the overwrite"; tail -n 40 "$WORK/up-repair.log" >&2; fi
+check "KV holds dev's .dockerconfigjson again" dockerconfig_is dev "$GOOD"
+if run_pulumi drift-clean.log preview --refresh --expect-no-changes --diff --stack dev; then ok "after the repair the drift check is clean"
+else bad "drift check after the repair"; tail -n 40 "$WORK/drift-clean.log" >&2; fi
+
+step "drift: the latest version of dev's registry secret deleted out of band"
+vcurl -X DELETE "$VAULT_ADDR/v1/secret/data/$(reg_path dev)" >/dev/null
+if run_pulumi refresh-deleted.log refresh --yes --expect-no-changes --skip-preview --stack dev; then
+  bad "refresh --expect-no-changes passed with the secret deleted"
+else
+  ok "refresh --expect-no-changes reports the deletion"
+fi
+if run_pulumi up-recreate.log up --yes --skip-preview --stack dev; then ok "up after the deletion"
+else bad "up after the deletion"; tail -n 40 "$WORK/up-recreate.log" >&2; fi
+check "KV holds dev's .dockerconfigjson again" dockerconfig_is dev "$GOOD"
+check "still owned by dev" owner_is dev "$ORG_PROJECT/dev"
+if run_pulumi refresh-clean.log refresh --yes --expect-no-changes --skip-preview --stack dev; then ok "refresh after the repair finds no drift"
+else bad "refresh after the repair"; tail -n 40 "$WORK/refresh-clean.log" >&2; fi
+
+step "destroy dev; prod is untouched"
+PROD_BEFORE=$(dockerconfig_of prod)
+if run_pulumi destroy-dev.log destroy --yes --skip-preview --stack dev; then ok "pulumi destroy --stack dev"
+else bad "pulumi destroy --stack dev"; tail -n 40 "$WORK/destroy-dev.log" >&2; fi
+check "dev's registry secret is gone" bash -c "! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/metadata/$(reg_path dev)"
+check "dev's token reviewer is gone" bash -c "! kubectl get sa vault-token-reviewer-dev -n kube-system"
+check "prod's registry secret is unchanged" dockerconfig_is prod "$PROD_BEFORE"
+check "prod's token reviewer is still there" kubectl get sa vault-token-reviewer-prod -n kube-system
+check "real login after destroy dev: prod's default SA reads prod's registry secret" login_reads "$PREFIX-prod" "$PREFIX-prod-default" kubernetes-prod prod dev
+if run_pulumi refresh-prod.log refresh --yes --expect-no-changes --skip-preview --stack prod; then ok "prod's drift check is clean"
+else bad "prod's drift check after destroy dev"; tail -n 40 "$WORK/refresh-prod.log" >&2; fi
+if run_pulumi preview-prod-2.log preview --expect-no-changes --diff --stack prod; then ok "prod: nothing to change after destroy dev"
+else bad "prod: preview after destroy dev"; tail -n 40 "$WORK/preview-prod-2.log" >&2; fi
+
+step "no secret in clear"
+for s in dev prod; do pulumi stack export --stack "$s" >"$WORK/state-$s.json" 2>/dev/null || true; done
+pulumi stack output --json --show-secrets=false --stack prod >"$WORK/outputs-prod.json" 2>/dev/null || true
+check "prod's state holds the kubeconfig as a secret ciphertext" \
+  jq -e '[.deployment.resources[] | select(.type == "pulumi:providers:kubernetes") | .inputs.kubeconfig.ciphertext] | length == 1' "$WORK/state-prod.json"
+no_clear() { # files...: no admin bearer token, Vault root token, API token or deploy token value
+  local v f
+  { printf '%s\n' "$E2E_KUBE_TOKEN" "$VAULT_TOKEN" "$GL_API_TOKEN"; gl_tokens | jq -r '.[].token'; } >"$WORK/values"
+  while read -r v; do
+    [[ -n "$v" ]] || continue
+    for f in "$@"; do grep -qF -- "$v" "$f" && { echo "a secret in clear in $f" >&2; return 1; }; done
+  done <"$WORK/values"
+  return 0
+}
+check "no token in clear in the states, outputs or any log" no_clear "$WORK"/state-*.json "$WORK"/outputs-*.json "$WORK"/*.log
+
+step "destroy prod"
+if run_pulumi destroy-prod.log destroy --yes --skip-preview --stack prod; then ok "pulumi destroy --stack prod"
+else bad "pulumi destroy --stack prod"; tail -n 40 "$WORK/destroy-prod.log" >&2; fi
+for s in dev prod; do pulumi stack rm --yes --force --stack "$s" >/dev/null 2>&1 || true; done
+
+(( FAIL == 0 ))
