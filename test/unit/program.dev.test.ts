@@ -1,7 +1,7 @@
 /** The whole program driven by the committed Pulumi.dev.yaml, under mocks. */
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { clearStrings, kubernetesKind, ofType, one, recorded } from "../support/mocks";
+import { GITLAB_DEPLOY_TOKEN_TYPE, OWNED_KV_SECRET_TYPE, clearStrings, isSecretAt, kubernetesKind, ofType, one, recorded } from "../support/mocks";
 import { resolveDeep, runProgram } from "../support/program";
 import { stackConfig } from "../support/stackConfig";
 import { crdSkipReason, validateCustomResource } from "../support/crds";
@@ -9,6 +9,7 @@ import { parsePolicy } from "../support/hcl";
 
 const GITLAB_TOKEN = "glpat-test-api-token-0123456789";
 const VAULT_TOKEN = "hvs.test-vault-root-token";
+const REGISTRY_PATH = "gitops-poc-dzha/platform/stacks/dev/registry";
 let outputs: Record<string, any>;
 
 before(async () => {
@@ -47,21 +48,39 @@ test("Vault: KV v2 mount owned here, policies <ns>-read and roles <ns>-default p
         assert.equal(role.inputs.roleName, `poc-${env}-default`);
         assert.deepEqual(role.inputs.boundServiceAccountNamespaces, [`poc-${env}`]);
         assert.deepEqual(role.inputs.boundServiceAccountNames, ["default"]);
-        assert.deepEqual(role.inputs.tokenPolicies, [`poc-${env}-read`, "registry-read"]);
+        assert.deepEqual(role.inputs.tokenPolicies, [`poc-${env}-read`, "registry-read-dev"]);
         assert.equal(role.inputs.audience, "vault");
         assert.equal(role.inputs.tokenTtl, 3600);
         assert.equal(role.inputs.backend, "kubernetes");
     }
 });
 
-test("each namespace syncs regsecret from gitops-poc-dzha/platform/registry via vault-auth", () => {
+test("registry-read-dev reads exactly the dev stack's registry path, nothing else", async () => {
+    const policy = one("vault:index/policy:Policy", "vault-registry-read");
+    assert.equal(policy.inputs.name, "registry-read-dev");
+    assert.deepEqual(await parsePolicy(policy.inputs.policy), [{ path: `secret/data/${REGISTRY_PATH}`, capabilities: ["read"] }]);
+});
+
+test("token reviewer vault-token-reviewer-dev, labelled with the dev stack", () => {
+    const labels = { "app.kubernetes.io/managed-by": "gitops-platform", "gitops-platform/stack": "dev" };
+    const sa = one("kubernetes:core/v1:ServiceAccount", "vault-token-reviewer-sa");
+    assert.deepEqual(sa.inputs.metadata, { name: "vault-token-reviewer-dev", namespace: "kube-system", labels });
+    const secret = one("kubernetes:core/v1:Secret", "vault-token-reviewer-token");
+    assert.equal(secret.inputs.metadata.name, "vault-token-reviewer-dev-token");
+    assert.deepEqual(secret.inputs.metadata.labels, labels);
+    const crb = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "vault-token-reviewer-auth-delegator");
+    assert.equal(crb.inputs.metadata.name, "vault-token-reviewer-dev");
+    assert.deepEqual(crb.inputs.metadata.labels, labels);
+});
+
+test("each namespace syncs regsecret from the dev stack's own registry path via vault-auth", () => {
     const auths = kubernetesKind("VaultAuth");
     assert.deepEqual(auths.map((a) => `${a.inputs.metadata.namespace}/${a.inputs.metadata.name}:${a.inputs.spec.kubernetes.role}`).sort(), [
         "poc-dev/vault-auth:poc-dev-default",
         "poc-staging/vault-auth:poc-staging-default",
     ]);
     for (const vss of kubernetesKind("VaultStaticSecret")) {
-        assert.equal(vss.inputs.spec.path, "gitops-poc-dzha/platform/registry");
+        assert.equal(vss.inputs.spec.path, REGISTRY_PATH);
         assert.equal(vss.inputs.spec.mount, "secret");
         assert.equal(vss.inputs.spec.destination.type, "kubernetes.io/dockerconfigjson");
         assert.equal(vss.inputs.spec.destination.name, "regsecret");
@@ -69,16 +88,21 @@ test("each namespace syncs regsecret from gitops-poc-dzha/platform/registry via 
 });
 
 test("registry credentials: a read_registry deploy token, written to Vault as .dockerconfigjson at the path namespaces read", () => {
-    const tokens = recorded.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
+    const tokens = ofType(GITLAB_DEPLOY_TOKEN_TYPE);
     const registryToken = tokens.find((t) => JSON.stringify(t.inputs.scopes) === JSON.stringify(["read_registry"]));
     assert.ok(registryToken, "a read_registry token");
     assert.equal(registryToken.inputs.group, "gitops-poc-dzha");
-    const secret = ofType("vault:kv/secretV2:SecretV2");
+    const secret = ofType(OWNED_KV_SECRET_TYPE);
     assert.equal(secret.length, 1);
     assert.equal(secret[0].inputs.mount, "secret");
-    assert.equal(secret[0].inputs.name, "gitops-poc-dzha/platform/registry");
-    const data = JSON.parse(secret[0].inputs.dataJson);
+    assert.equal(secret[0].inputs.path, REGISTRY_PATH);
+    assert.equal(secret[0].inputs.owner, "organization/gitops-platform/dev", "owned by <org>/<project>/<stack>");
+    assert.ok(isSecretAt(secret[0].wire, "data"), "data is a secret on the wire");
+    assert.deepEqual([...secret[0].additionalSecretOutputs].sort(), ["data", "sha256"]);
+    const data = secret[0].inputs.data;
+    assert.deepEqual(Object.keys(data), [".dockerconfigjson"]);
     const docker = JSON.parse(data[".dockerconfigjson"]);
+    assert.deepEqual(Object.keys(docker.auths), ["registry.gitlab.com"]);
     const entry = docker.auths["registry.gitlab.com"];
     assert.ok(entry, "GitLab's registry host");
     const user = `gitlab+deploy-token-${registryToken.name}`;
@@ -88,7 +112,7 @@ test("registry credentials: a read_registry deploy token, written to Vault as .d
 });
 
 test("a rotated token reaches every namespace at once: regsecret carries the KV version it syncs", () => {
-    const [secret] = ofType("vault:kv/secretV2:SecretV2");
+    const [secret] = ofType(OWNED_KV_SECRET_TYPE);
     const vss = kubernetesKind("VaultStaticSecret");
     assert.equal(vss.length, 2);
     for (const v of vss) {
@@ -98,7 +122,7 @@ test("a rotated token reaches every namespace at once: regsecret carries the KV 
 });
 
 test("Argo CD reads the repos with a read_repository deploy token, not a personal token", () => {
-    const tokens = recorded.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
+    const tokens = ofType(GITLAB_DEPLOY_TOKEN_TYPE);
     const repoToken = tokens.find((t) => JSON.stringify(t.inputs.scopes) === JSON.stringify(["read_repository"]));
     assert.ok(repoToken);
     const creds = one("kubernetes:core/v1:Secret", "argocd-repo-creds");
@@ -140,7 +164,7 @@ test("stack outputs: names and paths, never a secret value", async () => {
     const resolved = (await resolveDeep({ ...outputs })) as Record<string, any>;
     assert.deepEqual(resolved.namespaces, { dev: "poc-dev", staging: "poc-staging" });
     assert.deepEqual(resolved.vaultAccess.dev, { policy: "poc-dev-read", role: "poc-dev-default" });
-    assert.equal(resolved.registrySecretPath, "secret/data/gitops-poc-dzha/platform/registry");
+    assert.equal(resolved.registrySecretPath, `secret/data/${REGISTRY_PATH}`);
     assert.equal(resolved.argocdNamespace, "argocd");
     const text = JSON.stringify(resolved);
     for (const secret of [GITLAB_TOKEN, VAULT_TOKEN, "mock-deploy-token", "mock-reviewer-jwt"]) {

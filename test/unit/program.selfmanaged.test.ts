@@ -1,7 +1,7 @@
 /** A self-managed GitLab under a relative URL root, with a nested group and extra Docker Hub credentials. */
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { ofType, one, recorded } from "../support/mocks";
+import { GITLAB_DEPLOY_TOKEN_TYPE, OWNED_KV_SECRET_TYPE, kubernetesKind, ofType, one } from "../support/mocks";
 import { runProgram } from "../support/program";
 
 const P = "gitops-platform:";
@@ -25,7 +25,7 @@ before(async () => {
 });
 
 test("deploy tokens are managed through the configured API URL, in the nested group", () => {
-    const tokens = recorded.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
+    const tokens = ofType(GITLAB_DEPLOY_TOKEN_TYPE);
     assert.equal(tokens.length, 2);
     for (const t of tokens) {
         assert.equal(t.inputs.host, "https://gitlab.example.com/gitlab");
@@ -36,9 +36,16 @@ test("deploy tokens are managed through the configured API URL, in the nested gr
     assert.deepEqual(tokens.map((t) => t.inputs.scopes[0]).sort(), ["read_registry", "read_repository"]);
 });
 
-test("one .dockerconfigjson: the GitLab registry plus both Docker Hub keys", () => {
-    const [secret] = ofType("vault:kv/secretV2:SecretV2");
-    const auths = JSON.parse(JSON.parse(secret.inputs.dataJson)[".dockerconfigjson"]).auths;
+test("one .dockerconfigjson at the staging stack's path: the GitLab registry plus both Docker Hub keys", () => {
+    const secrets = ofType(OWNED_KV_SECRET_TYPE);
+    assert.equal(secrets.length, 1);
+    const [secret] = secrets;
+    assert.equal(secret.inputs.path, "platform/apps/platform/stacks/staging/registry", "pathPrefix defaults to the GitLab group");
+    assert.equal(secret.inputs.owner, "organization/gitops-platform/staging");
+    const vss = kubernetesKind("VaultStaticSecret");
+    assert.equal(vss.length, 1);
+    assert.equal(vss[0].inputs.spec.path, secret.inputs.path, "regsecret syncs the stack's own path");
+    const auths = JSON.parse(secret.inputs.data[".dockerconfigjson"]).auths;
     assert.deepEqual(Object.keys(auths).sort(), ["https://index.docker.io/v1/", "https://registry-1.docker.io", "registry.gitlab.example.com"]);
     assert.equal(auths["https://registry-1.docker.io"].auth, Buffer.from("hubuser:hub-pass").toString("base64"));
 });

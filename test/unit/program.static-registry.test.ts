@@ -1,7 +1,7 @@
 /** A stack without GitLab API access: static registry credentials and a configured Argo CD read token. */
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { clearStrings, isSecretAt, ofType, one, recorded } from "../support/mocks";
+import { GITLAB_DEPLOY_TOKEN_TYPE, OWNED_KV_SECRET_TYPE, clearStrings, isSecretAt, kubernetesKind, ofType, one, recorded } from "../support/mocks";
 import { runProgram } from "../support/program";
 
 const P = "gitops-platform:";
@@ -22,15 +22,22 @@ before(async () => {
 });
 
 test("no GitLab API resources, no Helm releases", () => {
-    assert.equal(recorded.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).length, 0);
+    assert.equal(ofType(GITLAB_DEPLOY_TOKEN_TYPE).length, 0);
     assert.equal(ofType("kubernetes:helm.sh/v3:Release").length, 0);
 });
 
-test("static credentials land in Vault at <pathPrefix>/platform/registry as a secret", () => {
-    const [secret] = ofType("vault:kv/secretV2:SecretV2");
-    assert.equal(secret.inputs.name, "apps/platform/registry");
-    assert.ok(isSecretAt(secret.wire, "dataJson"));
-    const docker = JSON.parse(JSON.parse(secret.inputs.dataJson)[".dockerconfigjson"]);
+test("static credentials land in Vault at <pathPrefix>/platform/stacks/<stack>/registry as a secret", () => {
+    const secrets = ofType(OWNED_KV_SECRET_TYPE);
+    assert.equal(secrets.length, 1);
+    const [secret] = secrets;
+    assert.equal(secret.inputs.mount, "secret");
+    assert.equal(secret.inputs.path, "apps/platform/stacks/e2e/registry");
+    assert.equal(secret.inputs.owner, "organization/gitops-platform/e2e");
+    assert.ok(isSecretAt(secret.wire, "data"));
+    assert.deepEqual([...secret.additionalSecretOutputs].sort(), ["data", "sha256"]);
+    const [vss] = kubernetesKind("VaultStaticSecret");
+    assert.equal(vss.inputs.spec.path, "apps/platform/stacks/e2e/registry");
+    const docker = JSON.parse(secret.inputs.data[".dockerconfigjson"]);
     assert.deepEqual(docker.auths["registry.example.com"], {
         username: "puller",
         password: REGISTRY_PASSWORD,
