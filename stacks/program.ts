@@ -13,6 +13,7 @@ import { ArgoCd } from "../components/argocd/ArgoCd";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupDeployToken } from "../components/gitlab/GroupDeployToken";
 import { stackIdentity } from "./stackIdentity";
+import type { VaultInventory } from "../components/vault/inventory";
 
 /** What the stack exports: names and paths only, never a secret value. */
 export interface PlatformOutputs {
@@ -30,8 +31,11 @@ export interface PlatformOutputs {
     applications: string[];
 }
 
-/** Registers every resource of the platform for `cfg` and returns the stack outputs. */
-export function buildPlatform(cfg: PlatformConfig, providers: Providers): PlatformOutputs {
+/**
+ * Registers every resource of the platform for `cfg` and returns the stack outputs. `existing` is
+ * what Vault already has at the KV and auth paths (stacks/vaultPreflight.ts), adopted as it is.
+ */
+export function buildPlatform(cfg: PlatformConfig, providers: Providers, existing: VaultInventory = {}): PlatformOutputs {
     const v = cfg.vault;
     const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), cfg.stack, cfg.pathPrefix);
 
@@ -47,6 +51,9 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers): Platfo
         registryPolicyName: id.registryPolicyName,
         tokenReviewerName: id.tokenReviewerName,
         ownerLabels: id.labels,
+        existingKvMount: existing.kvMount,
+        existingAuthMount: existing.authMount,
+        authDescription: id.authDescription,
         protect: cfg.protect,
         providers,
     });

@@ -5,6 +5,9 @@
  */
 import { registryPolicyName, registrySecretPath } from "../components/vault/policies";
 
+/** Marker in the description of a Kubernetes auth backend a stack created: `gitops-platform stack <owner>`. */
+export const AUTH_OWNER_MARKER = "gitops-platform stack ";
+
 /** Label on cluster-wide and shared-namespace objects naming the owning stack. */
 export const STACK_LABEL = "gitops-platform/stack";
 
@@ -20,6 +23,8 @@ export interface StackIdentity {
     tokenReviewerName: string;
     /** Labels on the stack's shared-cluster objects. */
     labels: Record<string, string>;
+    /** Description of the Kubernetes auth backend the stack creates (ends with the owner marker). */
+    authDescription: string;
 }
 
 /** Stack name as a DNS-1123 label fragment: lowercase, other characters turned into '-'. */
@@ -31,8 +36,10 @@ function dnsFragment(stack: string): string {
 export function stackIdentity(organization: string, project: string, stack: string, pathPrefix: string): StackIdentity {
     const reviewer = `vault-token-reviewer-${dnsFragment(stack)}`.slice(0, 63).replace(/-+$/, "");
     const labelValue = stack.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    const owner = `${organization}/${project}/${stack}`;
     return {
-        owner: `${organization}/${project}/${stack}`,
+        owner,
+        authDescription: `Kubernetes auth for ${AUTH_OWNER_MARKER}${owner}`,
         registrySecretPath: registrySecretPath(pathPrefix, stack),
         registryPolicyName: registryPolicyName(stack),
         tokenReviewerName: reviewer,

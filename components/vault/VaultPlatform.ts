@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
 import { TokenReviewer } from "../kubernetes/TokenReviewer";
 import { registryReadPolicy } from "./policies";
+import type { MountInfo } from "./inventory";
 
 /** Arguments of {@link VaultPlatform}. */
 export interface VaultPlatformArgs {
@@ -28,6 +29,12 @@ export interface VaultPlatformArgs {
     tokenReviewerName: string;
     /** Labels on the token reviewer's objects, naming the owning stack. @default {} */
     ownerLabels?: Record<string, string>;
+    /** What Vault already has at the KV mount path, if anything: adopted (imported, description kept). @default nothing */
+    existingKvMount?: MountInfo;
+    /** What Vault already has at the auth path, if anything: adopted (imported, description kept). @default nothing */
+    existingAuthMount?: MountInfo;
+    /** Description of an auth backend this stack creates (should name the owning stack). @default "Kubernetes auth for gitops-platform" */
+    authDescription?: string;
     /** Protect the KV mount and the auth backend against deletion/replacement. @default false */
     protect?: boolean;
     /** Explicit providers. */
@@ -66,11 +73,13 @@ export class VaultPlatform extends pulumi.ComponentResource {
                     // `kv` + version 2: Vault reads `kv-v2` back as `kv`, which would force a replacement.
                     type: "kv",
                     options: { version: "2" },
-                    description: "KV v2 secrets managed by gitops-platform",
+                    // An adopted mount keeps its description: the adoption changes nothing.
+                    description: args.existingKvMount?.description ?? "KV v2 secrets managed by gitops-platform",
                 },
                 // The mount holds every service's secrets (of every stack sharing it): `pulumi destroy`
-                // removes it from the state but never deletes the data.
-                { ...vaultOpts, protect, retainOnDelete: true },
+                // removes it from the state but never deletes the data. A mount that already exists (a
+                // dev-mode Vault's secret/, the old scripts', one a destroyed stack left) is imported.
+                { ...vaultOpts, protect, retainOnDelete: true, import: args.existingKvMount ? kvMount : undefined },
             );
         }
         this.kvMount = this.mount ? this.mount.path : pulumi.output(kvMount);
@@ -89,8 +98,9 @@ export class VaultPlatform extends pulumi.ComponentResource {
 
         const backend = new vault.AuthBackend(
             `${name}-kubernetes-auth`,
-            { type: "kubernetes", path: authPath, description: "Kubernetes auth for gitops-platform namespaces" },
-            { ...vaultOpts, protect },
+            { type: "kubernetes", path: authPath, description: args.existingAuthMount?.description ?? args.authDescription ?? "Kubernetes auth for gitops-platform" },
+            // An auth method the old scripts enabled is imported as it is (the preflight checked its type).
+            { ...vaultOpts, protect, import: args.existingAuthMount ? authPath : undefined },
         );
         const config = new vault.kubernetes.AuthBackendConfig(
             `${name}-kubernetes-auth-config`,

@@ -1,0 +1,91 @@
+/**
+ * Before anything is registered: what is already mounted in Vault at the stack's KV mount and
+ * Kubernetes auth paths (components/vault/inventory.ts), checked against the stack config. What
+ * matches is adopted (VaultPlatform imports it, keeping its description); what does not stops the
+ * program with an error naming the config key. See docs/migration.md.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, ConfigProblem, PlatformConfig } from "./config";
+import { AUTH_OWNER_MARKER } from "./stackIdentity";
+import { isKvV2, readVaultInventory, VaultEndpoint, VaultInventory } from "../components/vault/inventory";
+
+
+/** The Vault endpoint the vault provider uses: `vault:address`/`vault:token`/`vault:namespace`, else VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE. */
+export function vaultEndpoint(): VaultEndpoint {
+    // The raw values: `pulumi.Config.get` would warn about reading the secret token in clear.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { getConfig(k: string): string | undefined };
+    const get = (k: string) => runtimeConfig.getConfig(`vault:${k}`) || undefined;
+    const address = get("address") ?? process.env.VAULT_ADDR ?? "";
+    let token = get("token") ?? process.env.VAULT_TOKEN ?? "";
+    if (token === "") {
+        const file = path.join(os.homedir(), ".vault-token");
+        token = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
+    }
+    if (address === "" || token === "") {
+        throw new ConfigError([
+            {
+                key: address === "" ? "vault:address" : "vault:token",
+                message: "is required (or VAULT_ADDR / VAULT_TOKEN in the environment): the program reads what is already mounted in Vault",
+                example: address === "" ? "vault:address: https://vault.example.com" : "pulumi config set --secret vault:token <token>",
+            },
+        ]);
+    }
+    return { address, token, namespace: get("namespace") ?? process.env.VAULT_NAMESPACE };
+}
+
+/** Problems between what exists in Vault and the stack config (empty: adopt or create). */
+export function inventoryProblems(cfg: PlatformConfig, inv: VaultInventory, owner: string): ConfigProblem[] {
+    const v = cfg.vault;
+    const problems: ConfigProblem[] = [];
+    if (inv.kvMount && !isKvV2(inv.kvMount)) {
+        const version = inv.kvMount.options.version ? ` version ${inv.kvMount.options.version}` : "";
+        problems.push({
+            key: "gitops-platform:vault.kvMount",
+            message:
+                `Vault already has a "${inv.kvMount.type}"${version} engine at ${v.kvMount}/, not KV version 2; it is left alone. ` +
+                `Use another path, or upgrade a KV v1 mount in place: vault kv enable-versioning ${v.kvMount}/`,
+            example: "gitops-platform:vault:\n  kvMount: kv-platform",
+        });
+    }
+    if (!inv.kvMount && !v.manageKvMount) {
+        problems.push({
+            key: "gitops-platform:vault.manageKvMount",
+            message: `is false but Vault has no engine at ${v.kvMount}/: let this stack create it, or point vault.kvMount at the shared KV v2 mount`,
+            example: "gitops-platform:vault:\n  kvMount: secret\n  manageKvMount: true",
+        });
+    }
+    if (inv.authMount && inv.authMount.type !== "kubernetes") {
+        problems.push({
+            key: "gitops-platform:vault.kubernetesAuthMount",
+            message: `Vault already has a "${inv.authMount.type}" auth method at auth/${v.kubernetesAuthMount}/, not "kubernetes"; it is left alone. Use another path`,
+            example: "gitops-platform:vault:\n  kubernetesAuthMount: kubernetes-dev",
+        });
+    }
+    const marker = inv.authMount?.description.indexOf(AUTH_OWNER_MARKER) ?? -1;
+    if (inv.authMount && marker >= 0) {
+        const other = inv.authMount.description.slice(marker + AUTH_OWNER_MARKER.length).trim();
+        if (other !== owner) {
+            problems.push({
+                key: "gitops-platform:vault.kubernetesAuthMount",
+                message:
+                    `auth/${v.kubernetesAuthMount}/ belongs to stack "${other}", not to this stack "${owner}": each stack needs its own ` +
+                    `Kubernetes auth mount (one per cluster), otherwise one stack's destroy disables the other's logins`,
+                example: "gitops-platform:vault:\n  kubernetesAuthMount: kubernetes-prod",
+            });
+        }
+    }
+    return problems;
+}
+
+/** Reads the inventory and throws a ConfigError when it contradicts the config. */
+export async function vaultPreflight(cfg: PlatformConfig, owner: string, endpoint: VaultEndpoint = vaultEndpoint()): Promise<VaultInventory> {
+    const inv = await readVaultInventory(endpoint, cfg.vault.kvMount, cfg.vault.kubernetesAuthMount);
+    const problems = inventoryProblems(cfg, inv, owner);
+    if (problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    return inv;
+}
