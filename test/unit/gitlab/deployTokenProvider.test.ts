@@ -196,6 +196,39 @@ describe("preview stability and diff", () => {
     });
 });
 
+describe("new provider code in the state", () => {
+    // The engine hands diff and update the state's `__provider` in olds and the program's in news
+    // (pulumi/cmd/dynamic-provider: check copies news.__provider into the checked inputs).
+    const OLD_CODE = "exports.handler = __f0; /* provider serialized by an older release */";
+    const NEW_CODE = "exports.handler = __f0; /* provider serialized by this release */";
+
+    it("an old serialized provider, every input equal, is an in-place update that keeps the token", async () => {
+        const p = provider();
+        const state = await createVia(p, inputs({ name: "provider-code" }));
+        const olds = { ...state.outs, __provider: OLD_CODE } as GroupDeployTokenOutputs;
+        const checked = await p.check({ ...state.inputs, __provider: OLD_CODE }, { ...inputs({ name: "provider-code" }), __provider: NEW_CODE } as GroupDeployTokenInputs);
+        assert.deepEqual(checked.failures, []);
+        const news = { ...checked.inputs, __provider: NEW_CODE } as GroupDeployTokenInputs;
+        const diff = await p.diff(state.id, olds, news);
+        assert.equal(diff.changes, true, "the new code must reach the state (read and delete run the stored code)");
+        assert.deepEqual(diff.replaces, [], "never a new token for new code");
+        assert.equal(diff.deleteBeforeReplace, false);
+
+        const tokensBefore = double.tokens(GROUP).filter((t) => t.name === "provider-code" && !t.revoked).length;
+        const { outs } = await p.update(state.id, olds, news);
+        assert.equal(outs!.tokenId, state.outs.tokenId, "same token id");
+        assert.equal(outs!.token, state.outs.token, "same token value");
+        assert.equal(outs!.username, state.outs.username);
+        assert.equal(outs!.expiresAt, state.outs.expiresAt);
+        assert.equal(double.tokens(GROUP).filter((t) => t.name === "provider-code" && !t.revoked).length, tokensBefore, "no token created or revoked");
+        assert.ok(double.token(GROUP, Number(state.id)), "the token still exists in GitLab");
+
+        // Once the state holds the new code, the next run is quiet.
+        const again = await p.diff(state.id, { ...state.outs, ...outs, __provider: NEW_CODE } as GroupDeployTokenOutputs, news);
+        assert.equal(again.changes, false);
+    });
+});
+
 describe("rotation", () => {
     it("replaces the token once it is within rotateBeforeDays of expiry, create-before-delete", async () => {
         let now = Date.UTC(2026, 0, 1);
