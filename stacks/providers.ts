@@ -19,11 +19,12 @@ function bool(cfg: pulumi.Config, key: string): boolean | undefined {
     return cfg.getBoolean(key);
 }
 
-/** Kubernetes provider from `kubernetes:kubeconfig`, `kubernetes:context`, `kubernetes:cluster`, … */
+/** Kubernetes provider from `kubernetes:kubeconfig` (secret), `kubernetes:context`, `kubernetes:cluster`, … */
 export function kubernetesProvider(): k8s.Provider {
     const cfg = new pulumi.Config("kubernetes");
     return new k8s.Provider("kubernetes", {
-        kubeconfig: cfg.get("kubeconfig"),
+        // a path, or the kubeconfig itself with its bearer tokens / client keys: secret in the state
+        kubeconfig: cfg.getSecret("kubeconfig"),
         context: cfg.get("context"),
         cluster: cfg.get("cluster"),
         namespace: cfg.get("namespace"),
@@ -56,7 +57,7 @@ export function vaultProvider(): vault.Provider {
         maxLeaseTtlSeconds: cfg.getNumber("maxLeaseTtlSeconds"),
         maxRetries: cfg.getNumber("maxRetries"),
         addAddressToEnv: cfg.get("addAddressToEnv"),
-        tokenName: cfg.get("tokenName"),
+        tokenName: cfg.getSecret("tokenName"),
     });
 }
 
