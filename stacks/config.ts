@@ -2,11 +2,13 @@
  * Reads the `gitops-platform:*` stack config, validates it against the contract (schema.ts) and
  * derives the names every component uses. Nothing else in the program reads `pulumi.Config`
  * for this project's keys. Invalid config throws one `ConfigError` listing every problem,
- * before any resource is registered.
+ * before any resource is registered; the provider namespaces `kubernetes:*` and `vault:*` are
+ * checked in the same pass (providerSettings.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { configSchema, RawPlatformConfig, SECRET_PATHS, TOP_LEVEL_KEYS } from "./schema";
 import { exampleFor } from "./examples";
+import { providerConfigProblems } from "./providerSettings";
 
 /** The Pulumi project name; config keys are `gitops-platform:<key>`. */
 export const PROJECT = "gitops-platform";
@@ -110,7 +112,8 @@ function describeInput(v: unknown): string {
 }
 
 /**
- * Validates raw stack config values (as Pulumi stores them: strings, objects as JSON text).
+ * Validates raw stack config values (as Pulumi stores them: strings, objects as JSON text): the
+ * `gitops-platform:*` contract and the `kubernetes:*` / `vault:*` provider settings.
  * `secretKeys` holds the full keys the stack stores encrypted. Pure: no Pulumi engine needed.
  */
 export function parseStackConfig(raw: Record<string, string>, secretKeys: ReadonlySet<string>, stack: string): PlatformConfig {
@@ -170,6 +173,8 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
             }
         }
     }
+
+    problems.push(...providerConfigProblems(raw, secretKeys));
 
     // Every secret path must live under a top-level key the stack stores encrypted.
     for (const secretPath of parsed.success ? SECRET_PATHS : []) {

@@ -1,11 +1,15 @@
 /**
  * Explicit providers built from the stack's own provider config namespaces (`kubernetes:*`,
  * `vault:*`). An explicit provider ignores those keys unless they are passed on, so every
- * setting a user may put in the stack file is forwarded here.
+ * setting the installed SDKs accept (providerSettings.ts) is forwarded here. Settings that may
+ * hold a credential, and any key the stack stores encrypted, are read as Pulumi secrets so that
+ * they stay encrypted in the state. `config.ts` has already rejected unknown keys and values of
+ * the wrong shape, so reading them here cannot fail half-way through registration.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
+import { KUBERNETES_SETTINGS, ProviderSetting, VAULT_SETTINGS } from "./providerSettings";
 
 /** The providers every component receives. */
 export interface Providers {
@@ -15,50 +19,48 @@ export interface Providers {
     vault: vault.Provider;
 }
 
-function bool(cfg: pulumi.Config, key: string): boolean | undefined {
-    return cfg.getBoolean(key);
+function isStoredSecret(fullKey: string): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
+    return runtimeConfig.isConfigSecret(fullKey);
 }
 
-/** Kubernetes provider from `kubernetes:kubeconfig` (secret), `kubernetes:context`, `kubernetes:cluster`, … */
+function read(cfg: pulumi.Config, key: string, s: ProviderSetting): unknown {
+    const secret = s.secret === true || isStoredSecret(`${cfg.name}:${key}`);
+    switch (s.kind) {
+        case "string":
+            return secret ? cfg.getSecret(key) : cfg.get(key);
+        case "boolean":
+            return secret ? cfg.getSecretBoolean(key) : cfg.getBoolean(key);
+        case "integer":
+            return secret ? cfg.getSecretNumber(key) : cfg.getNumber(key);
+        case "map":
+        case "list":
+            return secret ? cfg.getSecretObject(key) : cfg.getObject(key);
+    }
+}
+
+/** Provider arguments from every setting of `settings` present under the `namespace:` config keys. */
+export function providerArgs(namespace: string, settings: Record<string, ProviderSetting>): Record<string, unknown> {
+    const cfg = new pulumi.Config(namespace);
+    const args: Record<string, unknown> = {};
+    for (const [key, s] of Object.entries(settings)) {
+        const value = read(cfg, key, s);
+        if (value !== undefined) {
+            args[key] = value;
+        }
+    }
+    return args;
+}
+
+/** Kubernetes provider from every `kubernetes:*` key (`kubeconfig` as a secret, `context`, `clusterIdentifier`, …). */
 export function kubernetesProvider(): k8s.Provider {
-    const cfg = new pulumi.Config("kubernetes");
-    return new k8s.Provider("kubernetes", {
-        // a path, or the kubeconfig itself with its bearer tokens / client keys: secret in the state
-        kubeconfig: cfg.getSecret("kubeconfig"),
-        context: cfg.get("context"),
-        cluster: cfg.get("cluster"),
-        namespace: cfg.get("namespace"),
-        enableServerSideApply: bool(cfg, "enableServerSideApply"),
-        enableConfigMapMutable: bool(cfg, "enableConfigMapMutable"),
-        deleteUnreachable: bool(cfg, "deleteUnreachable"),
-        skipUpdateUnreachable: bool(cfg, "skipUpdateUnreachable"),
-        suppressDeprecationWarnings: bool(cfg, "suppressDeprecationWarnings"),
-        suppressHelmHookWarnings: bool(cfg, "suppressHelmHookWarnings"),
-        renderYamlToDirectory: cfg.get("renderYamlToDirectory"),
-        helmReleaseSettings: cfg.getObject<k8s.types.input.HelmReleaseSettings>("helmReleaseSettings"),
-        kubeClientSettings: cfg.getObject<k8s.types.input.KubeClientSettings>("kubeClientSettings"),
-    });
+    return new k8s.Provider("kubernetes", providerArgs("kubernetes", KUBERNETES_SETTINGS) as k8s.ProviderArgs);
 }
 
-/** Vault provider from `vault:address`, `vault:token` (secret), `vault:namespace`, `vault:skipTlsVerify`, … */
+/** Vault provider from every `vault:*` key (`address`, `token` and the auth-login blocks as secrets, `namespace`, …). */
 export function vaultProvider(): vault.Provider {
-    const cfg = new pulumi.Config("vault");
-    return new vault.Provider("vault", {
-        address: cfg.get("address"),
-        token: cfg.getSecret("token"),
-        namespace: cfg.get("namespace"),
-        skipTlsVerify: bool(cfg, "skipTlsVerify"),
-        caCertFile: cfg.get("caCertFile"),
-        caCertDir: cfg.get("caCertDir"),
-        tlsServerName: cfg.get("tlsServerName"),
-        vaultVersionOverride: cfg.get("vaultVersionOverride"),
-        skipGetVaultVersion: bool(cfg, "skipGetVaultVersion"),
-        skipChildToken: bool(cfg, "skipChildToken"),
-        maxLeaseTtlSeconds: cfg.getNumber("maxLeaseTtlSeconds"),
-        maxRetries: cfg.getNumber("maxRetries"),
-        addAddressToEnv: cfg.get("addAddressToEnv"),
-        tokenName: cfg.getSecret("tokenName"),
-    });
+    return new vault.Provider("vault", providerArgs("vault", VAULT_SETTINGS) as vault.ProviderArgs);
 }
 
 /** Both providers of the stack. */
