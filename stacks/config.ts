@@ -21,8 +21,6 @@ export interface EnvironmentConfig {
     namespace: string;
     /** ServiceAccounts bound to the Vault role and given `imagePullSecrets`; always starts with `default`. */
     serviceAccounts: string[];
-    /** Image Updater semver constraint for this environment, if any. */
-    imageConstraint?: string;
     /** Vault policy name, `<namespace>-read`. */
     policyName: string;
     /** Vault Kubernetes auth role name, `<namespace>-default`. */
@@ -201,7 +199,6 @@ function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
             name,
             namespace,
             serviceAccounts: ["default", ...e.serviceAccounts.filter((sa) => sa !== "default")],
-            imageConstraint: e.imageConstraint,
             policyName: `${namespace}-read`,
             roleName: `${namespace}-default`,
         };

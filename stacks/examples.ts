@@ -9,7 +9,7 @@ const EXAMPLES: Record<string, string> = {
     "environments.<env>.namespace": "gitops-platform:environments:\n  dev:\n    namespace: poc-dev",
     "environments.<env>.serviceAccounts": "gitops-platform:environments:\n  dev:\n    serviceAccounts: [default, deployer]",
     "environments.<env>.serviceAccounts[]": "gitops-platform:environments:\n  dev:\n    serviceAccounts: [default, deployer]",
-    "environments.<env>.imageConstraint": "gitops-platform:environments:\n  prod:\n    imageConstraint: \"~1\"",
+    "environments.<env>.imageConstraint": "gitops-platform:environments:\n  prod: {}",
     services: "gitops-platform:services:\n  - name: api-gateway\n    syncWave: 1",
     "services[]": "gitops-platform:services:\n  - name: api-gateway\n    repo: api-gateway\n    syncWave: 1",
     "services[].name": "gitops-platform:services:\n  - name: api-gateway",

@@ -50,7 +50,8 @@ const environment = z.strictObject({
         .array(label("ServiceAccount name"))
         .default([])
         .refine((a) => new Set(a).size === a.length, { error: "must not list a ServiceAccount twice" }),
-    imageConstraint: z.string().min(1).optional(),
+    /** Not managed yet (Argo CD Image Updater): accepted by the shape only to be refused with a clear message. */
+    imageConstraint: z.unknown().optional(),
 });
 
 /** One service deployed by the bootstrap ApplicationSet into every environment. */
@@ -223,6 +224,16 @@ export const configSchema = z
                 path: ["argocd", "repoUsername"],
                 message: "is required when gitlab.deployToken is not set (the user name Argo CD sends with argocdRepoToken)",
             });
+        }
+        for (const [env, e] of Object.entries(c.environments)) {
+            if (e.imageConstraint !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["environments", env, "imageConstraint"],
+                    message:
+                        "is used only by Argo CD Image Updater, which this version of gitops-platform does not manage yet; remove the key",
+                });
+            }
         }
         if (c.imageUpdater.enabled) {
             ctx.addIssue({

@@ -74,7 +74,6 @@ test("environment overrides: namespace, extra service accounts (default first, n
         name: "dev",
         namespace: "team-dev",
         serviceAccounts: ["default", "deployer"],
-        imageConstraint: undefined,
         policyName: "team-dev-read",
         roleName: "team-dev-default",
     });
@@ -139,6 +138,12 @@ const BAD: [string, (c: Record<string, any>) => void, string, string][] = [
     ["image updater enabled (not managed yet)", (c) => (c.imageUpdater = { enabled: true }), "imageUpdater.enabled", "not managed"],
     ["image updater image for unknown service", (c) => (c.imageUpdater = { images: [{ service: "nope", image: "r/x" }] }), "imageUpdater.images[0].service", "not one of"],
     ["cloudflare enabled without account", (c) => (c.cloudflare = { enabled: true }), "cloudflare.accountId", "required"],
+    [
+        "imageConstraint set (Image Updater not managed yet)",
+        (c) => (c.environments = { prod: { imageConstraint: "~1" } }),
+        "environments.prod.imageConstraint",
+        "used only by Argo CD Image Updater, which this version of gitops-platform does not manage yet; remove the key",
+    ],
 ];
 
 for (const [name, change, key, text] of BAD) {
@@ -183,4 +188,12 @@ test("invalid secret values are not echoed in errors", () => {
     const err = problems(c);
     assert.ok(err.problems.some((p) => p.key === `${P}registry.password`));
     assert.ok(!err.message.includes("12345678"));
+});
+
+test("imageConstraint is refused whatever its value: nothing uses it yet", () => {
+    for (const value of ["~1", 1, { semver: "~1" }]) {
+        const err = problems({ ...base(), environments: { dev: {}, prod: { imageConstraint: value } } });
+        assert.deepEqual(err.problems.map((p) => p.key), [`${P}environments.prod.imageConstraint`]);
+        assert.match(err.problems[0].message, /Argo CD Image Updater.*remove the key/);
+    }
 });
