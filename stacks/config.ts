@@ -85,9 +85,17 @@ function keyOf(path: readonly PropertyKey[]): string {
     return out;
 }
 
-function isSecretPath(path: readonly PropertyKey[]): boolean {
+/**
+ * Whether the value at `path` may be quoted in an error: not when it is, holds or lies under a
+ * secret path (`registry` given as a list holds the password), nor when its top-level key is
+ * stored encrypted, whatever the value's shape.
+ */
+function mayEcho(path: readonly PropertyKey[], secretKeys: ReadonlySet<string>): boolean {
+    if (path.length === 0 || secretKeys.has(`${PROJECT}:${String(path[0])}`)) {
+        return false;
+    }
     const dotted = path.filter((p) => typeof p !== "number").join(".");
-    return SECRET_PATHS.some((s) => dotted === s || dotted.startsWith(s + "."));
+    return !SECRET_PATHS.some((s) => dotted === s || dotted.startsWith(s + ".") || s.startsWith(dotted + "."));
 }
 
 function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
@@ -99,6 +107,19 @@ function valueAt(obj: unknown, path: readonly PropertyKey[]): unknown {
         cur = (cur as Record<PropertyKey, unknown>)[seg];
     }
     return cur;
+}
+
+/** A value Pulumi handed over as JSON text of a map or list (the stack file held structured YAML). */
+function isStructured(text: string): boolean {
+    if (!/^\s*[[{]/.test(text)) {
+        return false;
+    }
+    try {
+        const v: unknown = JSON.parse(text);
+        return v !== null && typeof v === "object";
+    } catch {
+        return false;
+    }
 }
 
 function describeInput(v: unknown): string {
@@ -129,10 +150,19 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
             continue;
         }
         if (kind === "string") {
+            if (isStructured(text)) {
+                problems.push({
+                    key: fullKey,
+                    message: "must be plain text, not a structured value (a YAML map or list in the stack file)",
+                    example: exampleFor([key]),
+                });
+                continue;
+            }
             input[key] = text;
         } else if (kind === "boolean") {
             if (text !== "true" && text !== "false") {
-                problems.push({ key: fullKey, message: `must be true or false${describeInput(text)}`, example: exampleFor([key]) });
+                const got = mayEcho([key], secretKeys) ? describeInput(text) : "";
+                problems.push({ key: fullKey, message: `must be true or false${got}`, example: exampleFor([key]) });
                 continue;
             }
             input[key] = text === "true";
@@ -164,7 +194,11 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
                 if (issue.code === "invalid_type" && valueAt(input, path) === undefined) {
                     message = "is required";
                 }
-                if (issue.code !== "unrecognized_keys" && issue.code !== "custom" && !isSecretPath(path)) {
+                const echo = mayEcho(path, secretKeys);
+                if (issue.code === "custom" && !echo && typeof issue.params?.redacted === "string") {
+                    message = issue.params.redacted;
+                }
+                if (issue.code !== "unrecognized_keys" && issue.code !== "custom" && echo) {
                     message += describeInput(valueAt(input, path));
                 }
                 problems.push({ key: keyOf(path), message, example: exampleFor(path) });

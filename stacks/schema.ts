@@ -165,6 +165,7 @@ export const configSchema = z
                     code: "custom",
                     path: ["environments", env, "namespace"],
                     message: `namespace "${ns}" (namespacePrefix + '-' + environment) is ${ns.length} characters; at most 63 are allowed`,
+                    params: { redacted: "namespace (namespacePrefix + '-' + environment) is longer than 63 characters; at most 63 are allowed" },
                 });
             }
         }
@@ -177,6 +178,7 @@ export const configSchema = z
                     code: "custom",
                     path: ["environments", env, "namespace"],
                     message: `namespace "${ns}" is already used by environment "${other}"`,
+                    params: { redacted: `namespace is already used by environment "${other}"` },
                 });
             }
             nsSeen.set(ns, env);
@@ -184,7 +186,12 @@ export const configSchema = z
         const names = new Set<string>();
         c.services.forEach((s, i) => {
             if (names.has(s.name)) {
-                ctx.addIssue({ code: "custom", path: ["services", i, "name"], message: `service "${s.name}" is listed twice` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["services", i, "name"],
+                    message: `service "${s.name}" is listed twice`,
+                    params: { redacted: "service is listed twice" },
+                });
             }
             names.add(s.name);
         });
@@ -255,6 +262,7 @@ export const configSchema = z
                     code: "custom",
                     path: ["imageUpdater", "images", i, "service"],
                     message: `"${img.service}" is not one of the configured services`,
+                    params: { redacted: "is not one of the configured services" },
                 });
             }
         });
@@ -287,5 +295,8 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
     protect: "boolean",
 };
 
-/** Config keys whose values are credentials: never echoed, always wrapped as Pulumi secrets. */
+/**
+ * Config keys whose values are credentials: never echoed, always wrapped as Pulumi secrets. No
+ * value under them, or above them (`registry` given as a list holds the password), is echoed.
+ */
 export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "registry.password"] as const;

@@ -144,6 +144,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, string][] = [
         "environments.prod.imageConstraint",
         "used only by Argo CD Image Updater, which this version of gitops-platform does not manage yet; remove the key",
     ],
+    ["API token given as a YAML list", (c) => (c.argocdRepoToken = ["glpat-a", "glpat-b"]), "argocdRepoToken", "not a structured value"],
 ];
 
 for (const [name, change, key, text] of BAD) {
@@ -196,4 +197,42 @@ test("imageConstraint is refused whatever its value: nothing uses it yet", () =>
         assert.deepEqual(err.problems.map((p) => p.key), [`${P}environments.prod.imageConstraint`]);
         assert.match(err.problems[0].message, /Argo CD Image Updater.*remove the key/);
     }
+});
+
+test("no value under a secret key is echoed, whatever its shape (list, number, nested object)", () => {
+    const cases: [string, Record<string, unknown>, ReadonlySet<string>][] = [
+        ["registry as a list", { registry: [{ server: "r.example.com", username: "u", password: "pw-in-a-list" }] }, SECRET_KEYS],
+        ["registry as a list, stored in clear", { registry: [{ server: "r.example.com", password: "pw-in-a-clear-list" }] }, new Set()],
+        ["registry as a number", { registry: 987654321 }, SECRET_KEYS],
+        ["registry.password as a number", { registry: { server: "r.example.com", username: "u", password: 12345678 } }, SECRET_KEYS],
+        [
+            "registry with nested objects",
+            { registry: { server: { host: "pw-nested-server" }, username: ["pw-nested-user"], password: { deep: { x: "pw-nested-deep" } } } },
+            SECRET_KEYS,
+        ],
+        ["API token as a list", { argocdRepoToken: ["glpat-listed-token"] }, SECRET_KEYS],
+        ["API token as a nested object", { argocdRepoToken: { token: { value: "glpat-nested-token" } } }, SECRET_KEYS],
+    ];
+    for (const [name, change, secretKeys] of cases) {
+        const err = problems({ ...base(), ...change }, secretKeys);
+        for (const leaf of JSON.stringify(change).match(/pw-[a-z-]+|glpat-[a-z-]+|987654321|12345678/g) ?? []) {
+            assert.ok(!err.message.includes(leaf), `${name}: ${leaf} is not echoed:\n${err.message}`);
+        }
+    }
+});
+
+test("no value of a top-level key the stack stores encrypted is echoed, whatever the key", () => {
+    const values = { ...base(), namespacePrefix: "Bad_Prefix_Value", protect: "maybe-value", services: [{ name: "api" }, { name: "api" }] };
+    // control: stored in clear, the bad values are quoted back to help the user
+    const clear = problems(values);
+    assert.match(clear.message, /Bad_Prefix_Value/);
+    assert.match(clear.message, /maybe-value/);
+    assert.match(clear.message, /service "api" is listed twice/);
+    const stored = new Set([...SECRET_KEYS, `${P}namespacePrefix`, `${P}protect`, `${P}services`]);
+    const err = problems(values, stored);
+    assert.deepEqual(err.problems.map((p) => p.key).sort(), [`${P}namespacePrefix`, `${P}protect`, `${P}services[1].name`]);
+    for (const leaf of ["Bad_Prefix_Value", "maybe-value", '"api"']) {
+        assert.ok(!err.message.includes(leaf), `${leaf} is not echoed:\n${err.message}`);
+    }
+    assert.match(err.message, /service is listed twice/);
 });
