@@ -18,7 +18,8 @@ const EXAMPLES: Record<string, string> = {
     gitlab: "gitops-platform:gitlab:\n  host: gitlab.com\n  group: gitops-poc-dzha",
     "gitlab.host": "gitops-platform:gitlab:\n  host: gitlab.example.com",
     "gitlab.group": "gitops-platform:gitlab:\n  group: gitops-poc-dzha",
-    "gitlab.apiUrl": "gitops-platform:gitlab:\n  apiUrl: https://gitlab.example.com/gitlab",
+    "gitlab.apiUrl":
+        "gitops-platform:gitlab:\n  apiUrl: https://gitlab.example.com/gitlab\n# plain http only on a loopback host:\ngitops-platform:gitlab:\n  apiUrl: http://127.0.0.1:8080",
     "gitlab.registryHost": "gitops-platform:gitlab:\n  registryHost: registry.gitlab.example.com",
     "gitlab.deployToken":
         "gitops-platform:gitlab:\n  deployToken:\n    name: gitops-platform-registry\n    expiresInDays: 90\n    rotateBeforeDays: 14",
@@ -37,7 +38,8 @@ const EXAMPLES: Record<string, string> = {
     "vault.manageKvMount": "gitops-platform:vault:\n  manageKvMount: false",
     "vault.pathPrefix": "gitops-platform:vault:\n  pathPrefix: gitops-poc-dzha",
     "vault.kubernetesAuthMount": "gitops-platform:vault:\n  kubernetesAuthMount: kubernetes-prod",
-    "vault.kubernetesHost": "gitops-platform:vault:\n  kubernetesHost: https://10.0.0.1:6443",
+    "vault.kubernetesHost":
+        "gitops-platform:vault:\n  kubernetesHost: https://10.0.0.1:6443\n# plain http only on a loopback host:\ngitops-platform:vault:\n  kubernetesHost: http://127.0.0.1:8080",
     "vault.kubernetesCaCert": "gitops-platform:vault:\n  kubernetesCaCert: |\n    -----BEGIN CERTIFICATE-----\n    ...",
     "vault.tokenReviewerNamespace": "gitops-platform:vault:\n  tokenReviewerNamespace: kube-system",
     "vault.audience": "gitops-platform:vault:\n  audience: vault",
@@ -55,12 +57,16 @@ const EXAMPLES: Record<string, string> = {
     "argocd.targetRevision": "gitops-platform:argocd:\n  targetRevision: main",
     "argocd.repoUsername": "gitops-platform:argocd:\n  repoUsername: argocd-reader",
     argocdRepoToken: "pulumi config set --secret gitops-platform:argocdRepoToken <gitlab-read-token>",
-    vso: "gitops-platform:vso:\n  enabled: true\n  chartVersion: 1.4.1\n  vaultAddress: http://vault.vault.svc:8200",
+    vso: "gitops-platform:vso:\n  enabled: true\n  chartVersion: 1.4.1\n  vaultAddress: https://vault.vault.svc:8200",
     "vso.enabled": "gitops-platform:vso:\n  enabled: false",
     "vso.chartVersion": "gitops-platform:vso:\n  chartVersion: 1.4.1",
     "vso.chartRepo": "gitops-platform:vso:\n  chartRepo: https://helm.releases.hashicorp.com",
     "vso.namespace": "gitops-platform:vso:\n  namespace: vault-secrets-operator-system",
-    "vso.vaultAddress": "gitops-platform:vso:\n  vaultAddress: http://vault.vault.svc:8200",
+    "vso.vaultAddress":
+        "gitops-platform:vso:\n  vaultAddress: https://vault.vault.svc:8200\n" +
+        "# or a Vault without TLS (e.g. the in-cluster dev Vault), accepted explicitly:\n" +
+        "gitops-platform:vso:\n  vaultAddress: http://vault.vault.svc:8200\n  allowInsecureHttp: true",
+    "vso.allowInsecureHttp": "gitops-platform:vso:\n  vaultAddress: http://vault.vault.svc:8200\n  allowInsecureHttp: true",
     "vso.refreshAfter": "gitops-platform:vso:\n  refreshAfter: 1h",
     imageUpdater: "gitops-platform:imageUpdater:\n  enabled: false",
     "imageUpdater.enabled": "gitops-platform:imageUpdater:\n  enabled: false",

@@ -41,6 +41,38 @@ const url = (what: string) =>
         error: `must be an http(s):// or oci:// URL (${what})`,
     });
 
+/** True for hosts where plain http never leaves the machine: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+    const h = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+    return h === "localhost" || h === "::1" || /^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/.test(h);
+}
+
+/** True for an `http://` URL whose host is not loopback: whatever it carries crosses the network in clear. */
+export function isInsecureHttp(u: string): boolean {
+    if (!/^http:\/\//i.test(u)) {
+        return false;
+    }
+    try {
+        return !isLoopbackHost(new URL(u).hostname);
+    } catch {
+        return true;
+    }
+}
+
+/** Loopback hosts on which plain http is accepted, for error messages. */
+const LOOPBACK = "127.0.0.0/8, ::1 or localhost";
+
+/**
+ * An `https://` URL of an API that receives credentials; plain `http://` only to a loopback host,
+ * unless `insecureHttp` is undefined (the caller checks its own opt-in key).
+ */
+const apiUrl = (what: string, insecureHttp?: string) => {
+    const base = z.string().regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, {
+        error: `must be an https:// URL (${what})`,
+    });
+    return insecureHttp === undefined ? base : base.refine((u) => !isInsecureHttp(u), { error: insecureHttp });
+};
+
 const chartVersion = z.string().regex(SEMVER, { error: "must be a pinned chart version like 1.4.1 (no ranges)" });
 
 /** One environment (namespace) on this stack's cluster. */
@@ -76,7 +108,10 @@ const gitlab = z.strictObject({
         error: "must be a GitLab group path like my-group or my-group/sub-group",
     }),
     registryHost: z.string().regex(HOSTNAME, { error: "must be a host name without scheme" }).optional(),
-    apiUrl: url("base URL of the GitLab instance for API calls").optional(),
+    apiUrl: apiUrl(
+        "base URL of the GitLab instance for API calls",
+        `uses plain http:// to a host that is not loopback: the GitLab API token (gitlabToken) and the deploy tokens would travel in clear; use https:// (plain http is accepted only for ${LOOPBACK})`,
+    ).optional(),
     deployToken: deployToken.optional(),
 });
 
@@ -91,7 +126,10 @@ const vault = z.strictObject({
     manageKvMount: z.boolean().default(true),
     pathPrefix: vaultPath("prefix under the KV mount").optional(),
     kubernetesAuthMount: vaultPath("auth mount path").default("kubernetes"),
-    kubernetesHost: url("Kubernetes API address as Vault reaches it").default("https://kubernetes.default.svc"),
+    kubernetesHost: apiUrl(
+        "Kubernetes API address as Vault reaches it",
+        `uses plain http:// to a host that is not loopback: Vault would send the token reviewer's and every logging-in ServiceAccount's token in clear; use https:// (the API server serves TLS; plain http is accepted only for ${LOOPBACK})`,
+    ).default("https://kubernetes.default.svc"),
     kubernetesCaCert: z.string().includes("BEGIN CERTIFICATE", { error: "must be a PEM certificate" }).optional(),
     tokenReviewerNamespace: label("namespace of the token reviewer ServiceAccount").default("kube-system"),
     audience: z.string().min(1).default("vault"),
@@ -115,14 +153,28 @@ const argocd = z.strictObject({
     repoUsername: z.string().min(1).optional(),
 });
 
-const vso = z.strictObject({
-    enabled: z.boolean().default(true),
-    chartVersion: chartVersion.default("1.4.1"),
-    chartRepo: url("Helm repository of the vault-secrets-operator chart").default("https://helm.releases.hashicorp.com"),
-    namespace: label("operator namespace").default("vault-secrets-operator-system"),
-    vaultAddress: url("Vault address as the operator reaches it").default("http://vault.vault.svc:8200"),
-    refreshAfter: duration.default("1h"),
-});
+const vso = z
+    .strictObject({
+        enabled: z.boolean().default(true),
+        chartVersion: chartVersion.default("1.4.1"),
+        chartRepo: url("Helm repository of the vault-secrets-operator chart").default("https://helm.releases.hashicorp.com"),
+        namespace: label("operator namespace").default("vault-secrets-operator-system"),
+        vaultAddress: apiUrl("Vault address as the operator reaches it").default("https://vault.vault.svc:8200"),
+        /** Opt-in for a Vault served over plain http on a non-loopback host (the seed's in-cluster dev Vault). */
+        allowInsecureHttp: z.boolean().default(false),
+        refreshAfter: duration.default("1h"),
+    })
+    .superRefine((v, ctx) => {
+        if (isInsecureHttp(v.vaultAddress) && !v.allowInsecureHttp) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["vaultAddress"],
+                message:
+                    "uses plain http:// to a host that is not loopback: the operator's Vault tokens and the registry credentials it reads would travel in clear; " +
+                    "use https://, or, for a Vault without TLS (e.g. an in-cluster dev Vault), accept it explicitly with gitops-platform:vso.allowInsecureHttp: true",
+            });
+        }
+    });
 
 const imageUpdater = z.strictObject({
     enabled: z.boolean().default(false),

@@ -144,6 +144,10 @@ const BAD: [string, (c: Record<string, any>) => void, string, string][] = [
         "environments.prod.imageConstraint",
         "used only by Argo CD Image Updater, which this version of gitops-platform does not manage yet; remove the key",
     ],
+    ["gitlab apiUrl over plain http to a remote host", (c) => (c.gitlab = { group: "g", apiUrl: "http://gitlab.example.com/gitlab" }), "gitlab.apiUrl", "would travel in clear"],
+    ["vault kubernetesHost over plain http to a remote host", (c) => (c.vault = { kubernetesHost: "http://10.0.0.1:6443" }), "vault.kubernetesHost", "in clear"],
+    ["vso address over plain http without the opt-in", (c) => (c.vso = { vaultAddress: "http://vault.vault.svc:8200" }), "vso.vaultAddress", "allowInsecureHttp: true"],
+    ["vso http opt-in not a boolean", (c) => (c.vso = { allowInsecureHttp: "yes" }), "vso.allowInsecureHttp", "boolean"],
     ["API token given as a YAML list", (c) => (c.argocdRepoToken = ["glpat-a", "glpat-b"]), "argocdRepoToken", "not a structured value"],
 ];
 
@@ -196,6 +200,43 @@ test("imageConstraint is refused whatever its value: nothing uses it yet", () =>
         const err = problems({ ...base(), environments: { dev: {}, prod: { imageConstraint: value } } });
         assert.deepEqual(err.problems.map((p) => p.key), [`${P}environments.prod.imageConstraint`]);
         assert.match(err.problems[0].message, /Argo CD Image Updater.*remove the key/);
+    }
+});
+
+test("plain http to a remote Vault: the error names the opt-in key, says why and shows both valid forms", () => {
+    const err = problems({ ...base(), vso: { vaultAddress: "http://vault.vault.svc:8200" } });
+    const p = err.problems.find((x) => x.key === `${P}vso.vaultAddress`);
+    assert.ok(p, err.message);
+    assert.match(p.message, /gitops-platform:vso\.allowInsecureHttp: true/);
+    assert.match(p.message, /travel in clear/);
+    assert.match(p.example!, /vaultAddress: https:\/\//);
+    assert.match(p.example!, /vaultAddress: http:\/\/vault\.vault\.svc:8200\n {2}allowInsecureHttp: true/);
+});
+
+test("plain http is accepted on loopback hosts, and for VSO's Vault with the explicit opt-in", () => {
+    for (const host of ["127.0.0.1", "127.1.2.3", "localhost", "[::1]"]) {
+        const c = parseStackConfig(
+            raw({
+                ...base(),
+                gitlab: { group: "g", apiUrl: `http://${host}:8080/gitlab` },
+                vault: { kubernetesHost: `http://${host}:6443` },
+                vso: { vaultAddress: `http://${host}:8200` },
+            }),
+            SECRET_KEYS,
+            "dev",
+        );
+        assert.equal(c.gitlab.apiUrl, `http://${host}:8080/gitlab`);
+        assert.equal(c.vault.kubernetesHost, `http://${host}:6443`);
+    }
+    const c = parseStackConfig(raw({ ...base(), vso: { vaultAddress: "http://vault.vault.svc:8200", allowInsecureHttp: true } }), SECRET_KEYS, "dev");
+    assert.equal(c.vso.vaultAddress, "http://vault.vault.svc:8200");
+    assert.equal(parseStackConfig(raw(base()), SECRET_KEYS, "dev").vso.vaultAddress, "https://vault.vault.svc:8200", "the default is https");
+});
+
+test("hosts that only look like loopback get no plain-http exemption", () => {
+    for (const url of ["http://127.0.0.1.example.com", "http://localhost.example.com:8080", "http://128.0.0.1", "http://[::2]:8080"]) {
+        const err = problems({ ...base(), gitlab: { group: "g", apiUrl: url } });
+        assert.ok(err.problems.some((p) => p.key === `${P}gitlab.apiUrl` && /in clear/.test(p.message)), `${url} refused:\n${err.message}`);
     }
 });
 
