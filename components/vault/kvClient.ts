@@ -89,19 +89,20 @@ async function call(
         throw new Error(
             `Vault ${where} at ${t.address}: ${res.status} permission denied. The token (vault:token or ` +
                 `VAULT_TOKEN) must be allowed to read, write and delete ${t.mount}/data/${t.path} and ` +
-                `${t.mount}/metadata/${t.path}${errorsOf(json)}.`,
+                `${t.mount}/metadata/${t.path}${errorsOf(json, t.token)}.`,
         );
     }
     if (res.status >= 400 && res.status !== 404) {
-        throw new Error(`Vault ${where} at ${t.address}: HTTP ${res.status}${errorsOf(json)}`);
+        throw new Error(`Vault ${where} at ${t.address}: HTTP ${res.status}${errorsOf(json, t.token)}`);
     }
     return { status: res.status, json };
 }
 
-/** Vault's `errors` list, never a response's data. */
-function errorsOf(json: Record<string, unknown> | undefined): string {
+/** Vault's `errors` list, never a response's data, with the token blanked out (a proxy may echo it). */
+function errorsOf(json: Record<string, unknown> | undefined, token: string): string {
     const errors = json && Array.isArray(json.errors) ? json.errors.map(String).filter((s) => s !== "") : [];
-    return errors.length > 0 ? ` (${errors.join("; ").slice(0, 400)})` : "";
+    const text = token ? errors.join("; ").split(token).join("[token]") : errors.join("; ");
+    return errors.length > 0 ? ` (${text.slice(0, 400)})` : "";
 }
 
 /** Metadata of the secret, or undefined when the path holds nothing at all. */

@@ -41,6 +41,12 @@ export interface OwnedKvSecretInputs {
 
 /** State of the dynamic resource; `id` is `<mount>/<path>`. */
 export interface OwnedKvSecretOutputs extends OwnedKvSecretInputs {
+    /**
+     * The owner custom_metadata names, as last written or read back ("" when unclaimed). Kept apart
+     * from `owner` (this stack, always): a refresh that finds another stack's claim must not make
+     * the state say that stack is this one, or a destroy would delete the other stack's secret.
+     */
+    claimedBy?: string;
     /** KV version last written or read back. */
     version: number;
     /** sha256 (hex) of the data last written or read back; secret (a hash of credentials). */
@@ -129,7 +135,7 @@ export function makeOwnedKvSecretProvider(settings: OwnedKvSecretProviderSetting
         const sha256 = dataSha256(p.data);
         await kv.writeCustomMetadata(t, { ...(meta?.customMetadata ?? {}), [OWNER_KEY]: p.owner });
         const version = await kv.writeData(t, p.data, meta?.currentVersion ?? 0);
-        return { ...p, version, sha256 };
+        return { ...p, claimedBy: p.owner, version, sha256 };
     };
 
     return {
@@ -154,6 +160,7 @@ export function makeOwnedKvSecretProvider(settings: OwnedKvSecretProviderSetting
                 isUnknown(news.data) ||
                 olds.sha256 !== dataSha256(news.data) ||
                 olds.owner !== news.owner ||
+                (olds.claimedBy ?? olds.owner) !== news.owner ||
                 (olds.address ?? "") !== (news.address ?? "") ||
                 (olds.namespace ?? "") !== (news.namespace ?? "") ||
                 providerCodeChanged(olds, news);
@@ -176,7 +183,7 @@ export function makeOwnedKvSecretProvider(settings: OwnedKvSecretProviderSetting
             const meta = await kv.readMetadata(t);
             const outs: OwnedKvSecretOutputs = {
                 ...props,
-                owner: meta?.customMetadata[OWNER_KEY] ?? "",
+                claimedBy: meta?.customMetadata[OWNER_KEY] ?? "",
                 version: live.version,
                 sha256: dataSha256(live.data),
             };
