@@ -1,6 +1,7 @@
 /**
  * gitops-platform entry point (`main` in Pulumi.yaml). Validates the stack config, then checks what
- * Vault already has at the stack's KV and auth paths, before any resource is registered; builds
+ * Vault already has at the stack's KV and auth paths and warns about listed ServiceAccounts it
+ * cannot give the pull secret, before any resource is registered; builds
  * explicit providers, wires the platform and returns the stack outputs: names and paths, never
  * secrets.
  */
@@ -10,12 +11,16 @@ import { createProviders } from "./providers";
 import { buildPlatform } from "./program";
 import { stackIdentity } from "./stackIdentity";
 import { vaultPreflight } from "./vaultPreflight";
+import { serviceAccountWarnings } from "./clusterPreflight";
 
 /** The program: its result is the stack outputs. */
 async function main() {
     const config = loadConfig();
     const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), config.stack, config.pathPrefix);
     const existing = await vaultPreflight(config, id.owner);
+    for (const warning of await serviceAccountWarnings(config)) {
+        pulumi.log.warn(warning);
+    }
     const outputs = buildPlatform(config, createProviders(), existing);
     return {
         /** Environment name → namespace. */

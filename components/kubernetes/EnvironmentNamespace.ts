@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { ServiceAccountPullSecret } from "./ServiceAccountPullSecret";
 
 /** Name of the registry pull secret VSO creates in every environment namespace. */
 export const REGISTRY_SECRET_NAME = "regsecret";
@@ -32,7 +33,7 @@ export interface EnvironmentNamespaceArgs {
     registrySecretVersion?: pulumi.Input<string | undefined>;
     /** How often VSO re-reads the registry credentials. @default "1h" */
     refreshAfter?: string;
-    /** ServiceAccounts that get `imagePullSecrets: [regsecret]`. @default ["default"] */
+    /** ServiceAccounts whose `imagePullSecrets` get `regsecret` (those that exist). @default ["default"] */
     serviceAccounts?: string[];
     /** Protect the Namespace against deletion/replacement. @default false */
     protect?: boolean;
@@ -44,9 +45,9 @@ export interface EnvironmentNamespaceArgs {
 
 /**
  * One environment namespace: the Namespace, a VaultAuth `vault-auth`, a VaultStaticSecret that
- * keeps Secret `regsecret` (kubernetes.io/dockerconfigjson) in sync with Vault, and
- * `imagePullSecrets: [regsecret]` patched onto the namespace's ServiceAccounts (server-side apply,
- * without taking ownership of the ServiceAccounts). Replaces `setup-registry-secret.sh` and the
+ * keeps Secret `regsecret` (kubernetes.io/dockerconfigjson) in sync with Vault, and `regsecret`
+ * added to the `imagePullSecrets` of the namespace's listed ServiceAccounts, next to the entries
+ * other managers put there (never creating a ServiceAccount). Replaces `setup-registry-secret.sh` and the
  * platform-core namespace and VaultAuth templates.
  */
 export class EnvironmentNamespace extends pulumi.ComponentResource {
@@ -123,20 +124,19 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
             crOpts,
         );
 
+        // regsecret joins each listed ServiceAccount's imagePullSecrets next to the other managers'
+        // entries; a missing ServiceAccount is never created (see ServiceAccountPullSecret).
         for (const sa of args.serviceAccounts ?? ["default"]) {
-            new k8s.core.v1.ServiceAccountPatch(
-                `${name}-sa-${sa}`,
+            new ServiceAccountPullSecret(
+                `${name}-sa-${sa}-pull-secret`,
+                { namespace, serviceAccount: sa, secretName: REGISTRY_SECRET_NAME },
                 {
-                    metadata: {
-                        name: sa,
-                        namespace,
-                        // imagePullSecrets is an atomic list under server-side apply: take it over from
-                        // whatever set it before (e.g. `kubectl patch` in the old scripts).
-                        annotations: { "pulumi.com/patchForce": "true" },
-                    },
-                    imagePullSecrets: [{ name: REGISTRY_SECRET_NAME }],
+                    parent: this,
+                    // Stacks made by earlier versions hold a ServiceAccountPatch here: it is replaced, the
+                    // old patch removed first (it owned the whole list), then regsecret added back.
+                    aliases: [{ name: `${name}-sa-${sa}`, type: "kubernetes:core/v1:ServiceAccountPatch" }],
+                    deleteBeforeReplace: true,
                 },
-                childOpts,
             );
         }
 

@@ -1,0 +1,204 @@
+// The Pulumi dynamic provider behind ServiceAccountPullSecret: one entry, `regsecret`, in one
+// ServiceAccount's `imagePullSecrets`, next to whatever other managers put there.
+//
+// Why not ServiceAccountPatch: `imagePullSecrets` is an atomic list under server-side apply, so a
+// patch that sets `[regsecret]` owns the whole list: it dropped a chart's entries (with patchForce),
+// fought every other manager, created ServiceAccounts that did not exist, and removing it left an
+// empty list. This provider instead:
+// - never creates a ServiceAccount: a missing one is recorded (`exists: false`), and the entry is
+//   added by the first `pulumi up --refresh` after it appears;
+// - adds the entry with a JSON patch guarded by the resourceVersion, keeping every other entry;
+// - records whether it added the entry itself (`added`); on delete it removes only an entry it
+//   added, so the others' entries stay and an entry someone else put there is never taken away;
+// - reads the list back on refresh (`present`, `managers`): when another manager removed the entry
+//   after it was added, refresh shows it and the next `up` does not put it back (no fight with
+//   Helm or Argo CD self-heal); the program warns and recommends the pod-spec route.
+//
+// Closure-serialized into the state like every dynamic provider: the Kubernetes client is loaded
+// with `require` at run time (never captured), and the kubeconfig comes from the stack config
+// (`kubernetes:kubeconfig`, `kubernetes:context`) handed to `configure`, else KUBECONFIG /
+// ~/.kube/config. Nothing secret is an input or an output.
+
+import type * as pulumi from "@pulumi/pulumi";
+import { providerCodeChanged } from "../dynamic/providerCode";
+
+/** Field manager of the entries this provider adds. */
+export const FIELD_MANAGER = "gitops-platform";
+
+/** Inputs of the dynamic resource. */
+export interface PullSecretInputs {
+    /** Namespace of the ServiceAccount. */
+    namespace: string;
+    /** ServiceAccount name. */
+    serviceAccount: string;
+    /** Name of the pull secret to list, e.g. `regsecret`. */
+    secretName: string;
+}
+
+/** State of the dynamic resource; `id` is `<namespace>/<serviceAccount>`. */
+export interface PullSecretOutputs extends PullSecretInputs {
+    /** Whether the ServiceAccount existed at the last create, update or refresh. */
+    exists: boolean;
+    /** Whether the entry was in the list at the last create, update or refresh. */
+    present: boolean;
+    /** Whether this provider added the entry (and so removes it on delete). */
+    added: boolean;
+    /** Field managers other than this one that own `imagePullSecrets`. */
+    managers: string[];
+}
+
+/** Minimal shapes of the ServiceAccount fields used here. */
+interface ServiceAccountLike {
+    metadata?: { resourceVersion?: string; managedFields?: { manager?: string; fieldsV1?: unknown }[] };
+    imagePullSecrets?: { name?: string }[];
+}
+
+/** Field managers that own `imagePullSecrets`, except `self`. */
+export function listOwners(sa: ServiceAccountLike, self: string = FIELD_MANAGER): string[] {
+    const owners = new Set<string>();
+    for (const mf of sa.metadata?.managedFields ?? []) {
+        const fields = (mf.fieldsV1 ?? {}) as Record<string, unknown>;
+        if (mf.manager && mf.manager !== self && "f:imagePullSecrets" in fields) owners.add(mf.manager);
+    }
+    return [...owners].sort();
+}
+
+/** Index of `name` in the list, or -1. */
+export function entryIndex(sa: ServiceAccountLike, name: string): number {
+    return (sa.imagePullSecrets ?? []).findIndex((e) => e?.name === name);
+}
+
+/** JSON patch adding `name` at the end of the list, guarded by the resourceVersion. */
+export function addPatch(sa: ServiceAccountLike, name: string): object[] {
+    const guard = { op: "test", path: "/metadata/resourceVersion", value: sa.metadata?.resourceVersion };
+    return sa.imagePullSecrets === undefined || sa.imagePullSecrets === null
+        ? [guard, { op: "add", path: "/imagePullSecrets", value: [{ name }] }]
+        : [guard, { op: "add", path: "/imagePullSecrets/-", value: { name } }];
+}
+
+/** JSON patch removing the entry at `index` (which must still be `name`). */
+export function removePatch(index: number, name: string): object[] {
+    return [
+        { op: "test", path: `/imagePullSecrets/${index}/name`, value: name },
+        { op: "remove", path: `/imagePullSecrets/${index}` },
+    ];
+}
+
+/** Reads and patches ServiceAccounts; a seam so tests can run the provider without a cluster. */
+export interface ServiceAccountClient {
+    /** The ServiceAccount, or undefined when it does not exist. */
+    read(namespace: string, name: string): Promise<ServiceAccountLike | undefined>;
+    /** Applies a JSON patch as FIELD_MANAGER. */
+    jsonPatch(namespace: string, name: string, patch: object[]): Promise<ServiceAccountLike>;
+}
+
+/** Where the client's kubeconfig comes from. */
+export interface KubeconfigSource {
+    /** Kubeconfig content or path (`kubernetes:kubeconfig`). */
+    kubeconfig?: string;
+    /** Context to use (`kubernetes:context`). */
+    context?: string;
+}
+
+/** A client over @kubernetes/client-node (loaded at run time, so it is never serialized). */
+export function kubernetesServiceAccountClient(src: KubeconfigSource): ServiceAccountClient {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+    const kc = new k8s.KubeConfig();
+    const given = (src.kubeconfig ?? "").trim();
+    if (given === "") kc.loadFromDefault();
+    else if (given.includes("\n") || given.startsWith("{") || given.startsWith("apiVersion")) kc.loadFromString(given);
+    else kc.loadFromFile(given);
+    if (src.context) kc.setCurrentContext(src.context);
+    const api = kc.makeApiClient(k8s.CoreV1Api);
+    const status = (e: unknown) => Number((e as { code?: number; statusCode?: number })?.code ?? (e as { statusCode?: number })?.statusCode);
+    return {
+        async read(namespace, name) {
+            try {
+                return (await api.readNamespacedServiceAccount({ name, namespace })) as ServiceAccountLike;
+            } catch (e) {
+                if (status(e) === 404) return undefined;
+                throw new Error(`reading ServiceAccount ${namespace}/${name}: ${e instanceof Error ? e.message : String(e)}`);
+            }
+        },
+        async jsonPatch(namespace, name, patch) {
+            try {
+                return (await api.patchNamespacedServiceAccount(
+                    { name, namespace, body: patch, fieldManager: FIELD_MANAGER },
+                    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
+                )) as ServiceAccountLike;
+            } catch (e) {
+                const code = status(e);
+                const why = code === 422 || code === 409 ? "it changed meanwhile (run again)" : e instanceof Error ? e.message : String(e);
+                throw new Error(`patching imagePullSecrets of ServiceAccount ${namespace}/${name}: ${why}`);
+            }
+        },
+    };
+}
+
+/** Builds the provider; `clientFor` is for tests (default: the kubeconfig from `configure`). */
+export function makePullSecretProvider(clientFor?: (src: KubeconfigSource) => ServiceAccountClient): pulumi.dynamic.ResourceProvider {
+    const configured: KubeconfigSource = {};
+    const client = () => (clientFor ?? kubernetesServiceAccountClient)(configured);
+
+    /** Adds the entry unless it is there or the ServiceAccount is missing; `added` carries over. */
+    const ensure = async (p: PullSecretInputs, addedBefore: boolean): Promise<PullSecretOutputs> => {
+        const c = client();
+        const sa = await c.read(p.namespace, p.serviceAccount);
+        if (!sa) return { ...p, exists: false, present: false, added: false, managers: [] };
+        if (entryIndex(sa, p.secretName) >= 0) {
+            return { ...p, exists: true, present: true, added: addedBefore, managers: listOwners(sa) };
+        }
+        const after = await c.jsonPatch(p.namespace, p.serviceAccount, addPatch(sa, p.secretName));
+        return { ...p, exists: true, present: true, added: true, managers: listOwners(after) };
+    };
+
+    return {
+        async configure(req: pulumi.dynamic.ConfigureRequest) {
+            const get = (k: string) => {
+                const v = req.config.get(k);
+                return v && v.trim() !== "" ? v : undefined;
+            };
+            configured.kubeconfig = get("kubernetes:kubeconfig");
+            configured.context = get("kubernetes:context");
+        },
+
+        async diff(_id: string, olds: PullSecretOutputs, news: PullSecretInputs) {
+            const replaces = (["namespace", "serviceAccount", "secretName"] as const).filter((k) => olds[k] !== news[k]);
+            // The ServiceAccount appeared (seen by a refresh) and lacks the entry nobody removed: add it.
+            // An entry this stack added and another manager removed is NOT put back (no fight).
+            const appeared = olds.exists === true && olds.present === false && olds.added !== true;
+            return { changes: replaces.length > 0 || appeared || providerCodeChanged(olds, news), replaces, deleteBeforeReplace: true };
+        },
+
+        async create(inputs: PullSecretInputs) {
+            return { id: `${inputs.namespace}/${inputs.serviceAccount}`, outs: await ensure(inputs, false) };
+        },
+
+        async read(id: string, props: PullSecretOutputs) {
+            const sa = await client().read(props.namespace, props.serviceAccount);
+            const outs: PullSecretOutputs = sa
+                ? { ...props, exists: true, present: entryIndex(sa, props.secretName) >= 0, managers: listOwners(sa) }
+                : { ...props, exists: false, present: false, managers: [] };
+            return { id, props: outs };
+        },
+
+        async update(_id: string, olds: PullSecretOutputs, news: PullSecretInputs) {
+            // After someone removed an entry this stack added, keep it removed (see diff).
+            if (olds.added && !olds.present && olds.exists) return { outs: { ...olds, ...news } };
+            return { outs: await ensure(news, olds.added === true) };
+        },
+
+        async delete(_id: string, props: PullSecretOutputs) {
+            if (!props.added) return;
+            const c = client();
+            const sa = await c.read(props.namespace, props.serviceAccount);
+            if (!sa) return;
+            const i = entryIndex(sa, props.secretName);
+            if (i >= 0) await c.jsonPatch(props.namespace, props.serviceAccount, removePatch(i, props.secretName));
+        },
+    };
+}
+
+/** The provider ServiceAccountPullSecret uses (kubeconfig from the stack config). */
+export const pullSecretProvider: pulumi.dynamic.ResourceProvider = makePullSecretProvider();
