@@ -66,6 +66,8 @@ preview_clean preview-a2.log
 run_pulumi destroy-a2.log destroy --yes --skip-preview --stack "$STACK" || { bad "second destroy"; tail -n 40 "$WORK/destroy-a2.log" >&2; }
 
 step "(b) the seed scripts' platform, made by hand"
+# the namespace of (a) may still be terminating
+for _ in $(seq 1 150); do kubectl get namespace poc-dev >/dev/null 2>&1 || break; sleep 0.4; done
 # setup-infrastructure.sh: Kubernetes auth with its config (reviewer: the admin token here)
 vcurl -X POST -d '{"type":"kubernetes"}' "$VAULT_ADDR/v1/sys/auth/kubernetes" >/dev/null
 vcurl -X POST -d "$(jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(cat "$E2E_KUBE_CA")" --arg jwt "$E2E_KUBE_TOKEN" \
@@ -104,6 +106,32 @@ login_reads_service_secret() {
 }
 check "real login of poc-dev/default reads the service secret" login_reads_service_secret
 preview_clean preview-b.log
+
+step "(d) ServiceAccounts that other managers own, or that do not exist"
+# a chart's ServiceAccount: imagePullSecrets [other-creds] applied server-side by field manager helm
+kubectl apply --server-side --field-manager=helm -f - >/dev/null <<'YAML'
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: poc-dev}
+imagePullSecrets: [{name: other-creds}]
+YAML
+stack_cfg "$STACK" gitops-platform:environments '{"dev":{"serviceAccounts":["app","ghost"]}}'
+if run_pulumi preview-d.log preview --diff --stack "$STACK" && grep -q 'ServiceAccount poc-dev/ghost .*does not exist' "$WORK/preview-d.log" \
+   && grep -q 'ServiceAccount poc-dev/app .*owned by helm' "$WORK/preview-d.log"; then
+  ok "the preview warns: ghost does not exist (not created), app's list is owned by helm"
+else
+  bad "preview warnings for ServiceAccounts"; tail -n 40 "$WORK/preview-d.log" >&2
+fi
+up_ok up-d.log || true
+pull_secrets() { kubectl get sa "$1" -n poc-dev -o json | jq -c '[.imagePullSecrets[]?.name]'; }
+check "app ends with both entries: other-creds and regsecret" test "$(pull_secrets app)" = '["other-creds","regsecret"]'
+check "ghost was not created" bash -c "! kubectl get sa ghost -n poc-dev"
+check "default still carries regsecret" test "$(pull_secrets default)" = '["regsecret"]'
+preview_clean preview-d2.log
+stack_cfg "$STACK" gitops-platform:environments '{"dev":{}}'
+up_ok up-d3.log || true
+check "after the stack stops managing app, app keeps other-creds (regsecret removed)" test "$(pull_secrets app)" = '["other-creds"]'
+check "default keeps regsecret (put there by the seed's kubectl patch, not by this stack)" test "$(pull_secrets default)" = '["regsecret"]'
 
 step "(c) a KV version 1 engine at the KV path is refused"
 vcurl -X POST -d '{"type":"kv","options":{"version":"1"}}' "$VAULT_ADDR/v1/sys/mounts/kv1" >/dev/null
