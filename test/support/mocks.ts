@@ -109,6 +109,32 @@ export async function installMocks(stack = "dev", preview = false): Promise<void
     };
 }
 
+/** Every resource constructed since `trackConstruction()`, recorded synchronously in its constructor (before any await). */
+export const constructed: { type: string; name: string }[] = [];
+
+let tracking = false;
+
+/**
+ * Records every resource at construction time, synchronously, in `constructed`: unlike
+ * `recorded`, which fills only once the asynchronous registration reaches the mock monitor,
+ * it cannot miss a resource created just before the program throws.
+ */
+export function trackConstruction(): void {
+    if (tracking) {
+        return;
+    }
+    tracking = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const runtimeResource = require("@pulumi/pulumi/runtime/resource");
+    for (const fn of ["registerResource", "readResource"] as const) {
+        const original = runtimeResource[fn];
+        runtimeResource[fn] = (res: unknown, parent: unknown, type: string, name: string, ...rest: unknown[]) => {
+            constructed.push({ type, name });
+            return original(res, parent, type, name, ...rest);
+        };
+    }
+}
+
 /** Removes the wire-format secret markers, keeping the values. */
 export function unwrapSecrets(v: any): any {
     if (Array.isArray(v)) {

@@ -1,6 +1,6 @@
 /** Runs the real program (stacks/index.ts) under recording mocks with a given raw config. */
 import * as pulumi from "@pulumi/pulumi";
-import { installMocks, settle } from "./mocks";
+import { constructed, installMocks, recorded, settle, trackConstruction, type Recorded } from "./mocks";
 
 /** Runs the program for `stack`; returns its exports (the stack outputs). */
 export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Record<string, any>> {
@@ -10,6 +10,45 @@ export async function runProgram(stack: string, config: Record<string, string>, 
     const outputs = require("../../stacks/index");
     await settle();
     return outputs;
+}
+
+/** What one run of the program did. */
+export interface ProgramRun {
+    /** The program's exports, when it ran to the end. */
+    outputs?: Record<string, any>;
+    /** What the program threw, if it did. */
+    error?: unknown;
+    /** Resources that reached the engine (mock monitor), after every pending registration settled. */
+    registered: Recorded[];
+    /** Resources constructed at all, recorded synchronously (see `trackConstruction`). */
+    constructed: { type: string; name: string }[];
+}
+
+/**
+ * `runProgram` with the program loaded afresh, waiting for every pending registration whether it
+ * threw or not, so that "nothing was registered" is an observation and not a race with the
+ * asynchronous registration. Several runs may share one test file: the records are cleared first.
+ */
+export async function runProgramSettled(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<ProgramRun> {
+    recorded.length = 0;
+    constructed.length = 0;
+    trackConstruction();
+    delete require.cache[require.resolve("../../stacks/index")];
+    const run: ProgramRun = { registered: [], constructed: [] };
+    try {
+        run.outputs = await runProgram(stack, config, secretKeys);
+    } catch (e) {
+        run.error = e;
+    }
+    // every constructed resource reaches the monitor eventually; wait for those, then for the rest
+    const deadline = Date.now() + 10_000;
+    while (recorded.length < constructed.length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+    }
+    await settle();
+    run.registered = [...recorded];
+    run.constructed = [...constructed];
+    return run;
 }
 
 /** Resolves every Output in a value (deeply), for asserting on stack outputs. */
