@@ -51,6 +51,8 @@ export interface KvRequest {
     token?: string;
     /** The X-Vault-Namespace sent. */
     namespace?: string;
+    /** Every header as received (lowercase names). */
+    headers: http.IncomingHttpHeaders;
     body?: any;
 }
 
@@ -136,7 +138,7 @@ export async function startVaultKvDouble(options: { token?: string; mounts?: str
                 return Array.isArray(v) ? v[0] : v;
             };
             const method = req.method ?? "GET";
-            requests.push({ method, rawUrl, path, token: header("x-vault-token"), namespace: header("x-vault-namespace"), body });
+            requests.push({ method, rawUrl, path, token: header("x-vault-token"), namespace: header("x-vault-namespace"), headers: req.headers, body });
 
             const send = (status: number, payload?: unknown) => {
                 if (payload === undefined) {
