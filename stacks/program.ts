@@ -11,7 +11,6 @@ import { EnvironmentNamespace } from "../components/kubernetes/EnvironmentNamesp
 import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
-import { GroupDeployToken } from "../components/gitlab/GroupDeployToken";
 import { stackIdentity } from "./stackIdentity";
 import type { VaultInventory } from "../components/vault/inventory";
 
@@ -126,24 +125,17 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, existin
 
     // Argo CD reads the service repos with a read_repository deploy token when GitLab tokens are
     // managed, otherwise with the configured user and secret token.
-    let repoUsername: pulumi.Input<string>;
-    let repoPassword: pulumi.Input<string>;
-    if (deployToken && apiToken) {
-        const repoToken = new GroupDeployToken("argocd-repo-token", {
-            host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
-            group: cfg.gitlab.group,
-            apiToken,
-            name: `${deployToken.name}-argocd`,
-            scopes: ["read_repository"],
-            expiresInDays: deployToken.expiresInDays,
-            rotateBeforeDays: deployToken.rotateBeforeDays,
-        });
-        repoUsername = repoToken.username;
-        repoPassword = repoToken.token;
-    } else {
-        repoUsername = cfg.argocd.repoUsername!;
-        repoPassword = cfg.argocdRepoToken!;
-    }
+    const repoDeployToken =
+        deployToken && apiToken
+            ? {
+                  host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
+                  group: cfg.gitlab.group,
+                  apiToken,
+                  name: `${deployToken.name}-argocd`,
+                  expiresInDays: deployToken.expiresInDays,
+                  rotateBeforeDays: deployToken.rotateBeforeDays,
+              }
+            : undefined;
     const repoPrefix = `https://${cfg.gitlab.host}/${cfg.gitlab.group}`;
     const argocd = new ArgoCd("argocd", {
         enabled: cfg.argocd.enabled,
@@ -151,8 +143,9 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, existin
         chartRepo: cfg.argocd.chartRepo,
         namespace: cfg.argocd.namespace,
         repoPrefix,
-        repoUsername,
-        repoPassword,
+        repoDeployToken,
+        repoUsername: repoDeployToken ? undefined : cfg.argocd.repoUsername,
+        repoPassword: repoDeployToken ? undefined : cfg.argocdRepoToken,
         project: cfg.argocd.project ?? cfg.namespacePrefix,
         environments: cfg.environments.map((e) => ({ name: e.name, namespace: e.namespace })),
         services: cfg.services.map((s) => ({

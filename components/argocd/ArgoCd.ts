@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
+import { GroupDeployToken, GroupDeployTokenArgs } from "../gitlab/GroupDeployToken";
 import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec } from "./specs";
 
 /** Arguments of {@link ArgoCd}. */
@@ -15,10 +16,15 @@ export interface ArgoCdArgs {
     namespace?: string;
     /** Repository URL prefix the repo-creds apply to, e.g. `https://gitlab.com/gitops-poc-dzha`. */
     repoPrefix: string;
-    /** Git user name for the repo-creds (e.g. a deploy token's username). */
-    repoUsername: pulumi.Input<string>;
-    /** Git password/token for the repo-creds (secret). */
-    repoPassword: pulumi.Input<string>;
+    /**
+     * Read the repos with a GitLab group deploy token (scope `read_repository`) this component
+     * manages: its name, lifetime and API token. Otherwise `repoUsername` and `repoPassword`. @default none
+     */
+    repoDeployToken?: Omit<GroupDeployTokenArgs, "scopes">;
+    /** Git user name for the repo-creds without `repoDeployToken`. */
+    repoUsername?: pulumi.Input<string>;
+    /** Git password/token for the repo-creds without `repoDeployToken` (secret). */
+    repoPassword?: pulumi.Input<string>;
     /** AppProject name. */
     project: string;
     /** Environments the project may deploy to. */
@@ -72,6 +78,22 @@ export class ArgoCd extends pulumi.ComponentResource {
         }
         const crOpts = { ...childOpts, dependsOn: crdDependencies };
 
+        let repoUsername = args.repoUsername;
+        let repoPassword = args.repoPassword;
+        if (args.repoDeployToken) {
+            const token = new GroupDeployToken(
+                `${name}-repo-token`,
+                { ...args.repoDeployToken, scopes: ["read_repository"] },
+                // Earlier versions registered it at the top level: the alias keeps that token.
+                { parent: this, aliases: [{ parent: pulumi.rootStackResource }] },
+            );
+            repoUsername = token.username;
+            repoPassword = token.token;
+        }
+        if (repoUsername === undefined || repoPassword === undefined) {
+            throw new Error("ArgoCd needs repoDeployToken, or repoUsername and repoPassword, for the repo-creds Secret");
+        }
+
         new k8s.core.v1.Secret(
             `${name}-repo-creds`,
             {
@@ -84,8 +106,8 @@ export class ArgoCd extends pulumi.ComponentResource {
                 stringData: {
                     type: "git",
                     url: args.repoPrefix,
-                    username: args.repoUsername,
-                    password: pulumi.secret(args.repoPassword),
+                    username: repoUsername,
+                    password: pulumi.secret(repoPassword),
                 },
             },
             crOpts,

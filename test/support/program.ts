@@ -1,13 +1,36 @@
 /** Runs the real program (stacks/index.ts) under recording mocks with a given raw config. */
 import * as pulumi from "@pulumi/pulumi";
 import { constructed, installMocks, recorded, settle, trackConstruction, type Recorded } from "./mocks";
+import { inspect } from "../../stacks/main";
+import { inventoryProblems } from "../../stacks/vaultPreflight";
+import { ConfigError } from "../../stacks/config";
 
-/** Runs the program for `stack`; returns its exports (the stack outputs). */
+/** The shared KV v2 mount as a Vault where another stack manages it would list it. */
+export const SHARED_KV_MOUNT = { type: "kv", description: "KV v2 secrets managed by gitops-platform", options: { version: "2" } };
+
+/**
+ * No network under mocks: the Vault inspection answers like a Vault that has the KV mount exactly
+ * when the stack does not manage it (another stack does), and nothing at the auth path; the
+ * cluster inspection finds nothing to warn about. Tests may replace `inspect.*` afterwards.
+ */
+export function offlineInspection(): void {
+    inspect.vault = async (cfg, owner) => {
+        const inv = cfg.vault.manageKvMount ? {} : { kvMount: SHARED_KV_MOUNT };
+        const problems = inventoryProblems(cfg, inv, owner);
+        if (problems.length > 0) throw new ConfigError(problems);
+        return inv;
+    };
+    inspect.serviceAccounts = async () => [];
+}
+
+/** Runs the program for `stack` (the function stacks/index.ts exports); returns the stack outputs. */
 export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Record<string, any>> {
     await installMocks(stack);
     pulumi.runtime.setAllConfig(config, secretKeys);
+    offlineInspection();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const outputs = require("../../stacks/index");
+    const program = require("../../stacks/index") as () => Promise<Record<string, any>>;
+    const outputs = await program();
     await settle();
     return outputs;
 }

@@ -56,13 +56,14 @@ test("VaultStaticSecret creates regsecret of type kubernetes.io/dockerconfigjson
     assert.equal(s.destination.type, "kubernetes.io/dockerconfigjson");
 });
 
-test("imagePullSecrets [regsecret] patched onto every configured ServiceAccount, without owning them", () => {
-    const patches = ofType("kubernetes:core/v1:ServiceAccountPatch");
-    assert.deepEqual(patches.map((p) => p.inputs.metadata.name).sort(), ["default", "deployer"]);
-    for (const p of patches) {
-        assert.equal(p.inputs.metadata.namespace, "poc-dev");
-        assert.deepEqual(p.inputs.imagePullSecrets, [{ name: "regsecret" }]);
+test("regsecret joins the imagePullSecrets of every configured ServiceAccount, without owning them", () => {
+    const entries = ofType("pulumi-nodejs:dynamic/kubernetes:ServiceAccountPullSecret");
+    assert.deepEqual(entries.map((p) => p.inputs.serviceAccount).sort(), ["default", "deployer"]);
+    for (const p of entries) {
+        assert.equal(p.inputs.namespace, "poc-dev");
+        assert.equal(p.inputs.secretName, "regsecret");
     }
+    assert.equal(ofType("kubernetes:core/v1:ServiceAccountPatch").length, 0, "no server-side-apply patch owns the atomic list");
     assert.equal(ofType("kubernetes:core/v1:ServiceAccount").length, 0, "no ServiceAccount is created or owned");
 });
 

@@ -53,7 +53,10 @@ test("Argo CD repo-creds use the configured user and secret token for the nested
 });
 
 test("extra service accounts get the pull secret and may log in", () => {
-    assert.deepEqual(ofType("kubernetes:core/v1:ServiceAccountPatch").map((p) => p.inputs.metadata.name).sort(), ["default", "deployer"]);
+    assert.deepEqual(
+        ofType("pulumi-nodejs:dynamic/kubernetes:ServiceAccountPullSecret").map((p) => p.inputs.serviceAccount).sort(),
+        ["default", "deployer"],
+    );
     assert.deepEqual(one("vault:kubernetes/authBackendRole:AuthBackendRole", "env-dev-role").inputs.boundServiceAccountNames, ["default", "deployer"]);
 });
 
