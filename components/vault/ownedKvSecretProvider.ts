@@ -9,7 +9,9 @@
 // - reads the data back on refresh and records its sha256: an overwrite changes the state (the
 //   drift check sees it) and the next `up` writes the stack's value again; a deleted latest version
 //   drops the resource from the state (the drift check sees it) and the next `up` writes it again;
-// - writes with check-and-set, so a concurrent writer is an error, not a lost update.
+// - writes with check-and-set, so a concurrent writer is an error, not a lost update;
+// - writes a new version only when the data differ from what Vault holds: an update for another
+//   reason (new provider code, address, a re-claim) leaves the KV version, so VSO does not resync.
 //
 // Closure-serialized into the state like every dynamic provider: it uses only ./kvClient (global
 // fetch), ../dynamic/providerCode and node's crypto. The Vault token is never an input or output:
@@ -126,15 +128,21 @@ export function makeOwnedKvSecretProvider(settings: OwnedKvSecretProviderSetting
     };
     const where = (p: { mount: string; path: string }) => `${p.mount}/${p.path}`;
 
-    /** Claims the path for `p.owner` and writes `p.data`; refuses a path another stack owns. */
+    /**
+     * Claims the path for `p.owner` and writes `p.data`; refuses a path another stack owns. Data
+     * Vault already holds (same sha256) are not written again: a new KV version would bump the
+     * version every VaultStaticSecret reports and make VSO resync every namespace for nothing.
+     */
     const write = async (p: OwnedKvSecretInputs): Promise<OwnedKvSecretOutputs> => {
         const t = target(p);
         const meta = await kv.readMetadata(t);
         const owner = meta?.customMetadata[OWNER_KEY] ?? "";
         if (owner !== "" && owner !== p.owner) throw ownedByAnotherStack(where(p), owner, p.owner);
         const sha256 = dataSha256(p.data);
+        const live = meta && !meta.latestDeleted ? await kv.readData(t) : undefined;
         await kv.writeCustomMetadata(t, { ...(meta?.customMetadata ?? {}), [OWNER_KEY]: p.owner });
-        const version = await kv.writeData(t, p.data, meta?.currentVersion ?? 0);
+        const version =
+            live && dataSha256(live.data) === sha256 ? live.version : await kv.writeData(t, p.data, meta?.currentVersion ?? 0);
         return { ...p, claimedBy: p.owner, version, sha256 };
     };
 

@@ -351,6 +351,75 @@ describe("refresh (read) and drift", () => {
     });
 });
 
+describe("update", () => {
+    /** Requests that write a new KV version of `path`. */
+    const dataWrites = (since: number, path: string) => writes(since, path).filter((r) => r.method === "POST" && r.path.includes("/data/"));
+
+    it("an update with the data Vault already holds (new provider code, address) writes no new KV version", async () => {
+        const p = await provider();
+        const news = inputs();
+        const state = await createVia(p, { ...news, __provider: "exports.handler = old" } as OwnedKvSecretInputs);
+        assert.equal(state.outs.version, 1);
+        for (const change of [{ __provider: "exports.handler = new" }, { address: double.url }]) {
+            const { diff, inputs: checked } = await upVia(p, state, { ...news, ...change } as OwnedKvSecretInputs);
+            assert.equal(diff.changes, true, `${Object.keys(change)[0]}: an in-place update`);
+            const since = double.requests.length;
+            const { outs } = await p.update(state.id, state.outs, checked);
+            assert.deepEqual(dataWrites(since, news.path), [], `${Object.keys(change)[0]}: no new version written`);
+            assert.equal(double.secret("secret", news.path)!.currentVersion, 1, "the registry-kv-version VSO sees stays");
+            assert.equal((outs as OwnedKvSecretOutputs).version, 1);
+            assert.equal((outs as OwnedKvSecretOutputs).sha256, dataSha256(DATA));
+            assert.deepEqual(double.latest("secret", news.path), DATA);
+        }
+    });
+
+    it("a removed claim with the same data: the update writes the owner back into custom_metadata, no new version", async () => {
+        const p = await provider();
+        const news = inputs();
+        const state = await createVia(p, news);
+        double.setCustomMetadata("secret", news.path, { team: "platform" }); // claim removed by hand
+        const refreshed = (await p.read(state.id, state.outs)).props as OwnedKvSecretOutputs;
+        assert.equal(refreshed.claimedBy, "");
+        const { diff, inputs: checked } = await upVia(p, { id: state.id, outs: refreshed }, news);
+        assert.equal(diff.changes, true);
+        const since = double.requests.length;
+        const { outs } = await p.update(state.id, refreshed, checked);
+        assert.deepEqual(double.secret("secret", news.path)!.customMetadata, { team: "platform", [OWNER_KEY]: DEV });
+        assert.deepEqual(dataWrites(since, news.path), []);
+        assert.equal(double.secret("secret", news.path)!.currentVersion, 1);
+        assert.equal((outs as OwnedKvSecretOutputs).version, 1);
+        assert.equal((outs as OwnedKvSecretOutputs).claimedBy, DEV);
+    });
+
+    it("new data still write a new version, with cas = the current version", async () => {
+        const p = await provider();
+        const news = inputs();
+        const state = await createVia(p, news);
+        const changed = { ...news, data: { ".dockerconfigjson": "rotated" } };
+        const { diff, inputs: checked } = await upVia(p, state, changed);
+        assert.equal(diff.changes, true);
+        const since = double.requests.length;
+        const { outs } = await p.update(state.id, state.outs, checked);
+        const posted = dataWrites(since, news.path);
+        assert.equal(posted.length, 1);
+        assert.equal(posted[0].body.options.cas, 1);
+        assert.equal(double.secret("secret", news.path)!.currentVersion, 2);
+        assert.deepEqual(double.latest("secret", news.path), changed.data);
+        assert.equal((outs as OwnedKvSecretOutputs).version, 2);
+        assert.equal((outs as OwnedKvSecretOutputs).sha256, dataSha256(changed.data));
+    });
+
+    it("create on a path that already holds the same data (adoption) writes no new version, and claims it", async () => {
+        const path = freshPath("same");
+        double.put("secret", path, { ...DATA });
+        const since = double.requests.length;
+        const { outs } = await createVia(await provider(), inputs({ path }));
+        assert.deepEqual(dataWrites(since, path), []);
+        assert.equal(outs.version, 1);
+        assert.equal(double.secret("secret", path)!.customMetadata[OWNER_KEY], DEV);
+    });
+});
+
 describe("delete", () => {
     it("removes the secret with every version when this stack owns it; already gone is success", async () => {
         const p = await provider();
