@@ -44,11 +44,13 @@ export function registrySecretPath(pathPrefix: string, stack: string): string {
 }
 
 /**
- * Name of one stack's registry read policy: `registry-read-<stack>`, lowercased with characters
- * Vault policy names do not keep turned into '-' (Vault lowercases policy names).
+ * Name of one stack's registry read policy: `registry-read-<fragment>`, lowercased with characters
+ * Vault policy names do not keep turned into '-' (Vault lowercases policy names). Pass the stack's
+ * fragment from stackIdentity (`dev` for `dev`, `dev-<hash>` for `DEV`): a raw stack name would
+ * give `DEV` and `dev`, or `eu.prod` and `eu-prod`, one policy.
  */
-export function registryPolicyName(stack: string): string {
-    return `registry-read-${stack.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}`;
+export function registryPolicyName(stackFragment: string): string {
+    return `registry-read-${stackFragment.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}`;
 }
 
 /** Read access to one stack's registry credentials at `<mount>/data/<secretPath>`, nothing else. */

@@ -1,7 +1,11 @@
 /** Per-stack names (stacks/stackIdentity.ts): valid Kubernetes and Vault names for any Pulumi stack name. */
 import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { STACK_LABEL, stackIdentity } from "../../stacks/stackIdentity";
+
+/** First 8 hex digits of sha256(stack): the suffix a stack name that sanitizing changes gets. */
+const h8 = (stack: string) => createHash("sha256").update(stack).digest("hex").slice(0, 8);
 
 const ORG = "acme";
 const PROJECT = "gitops-platform";
@@ -97,35 +101,64 @@ describe("stackIdentity", () => {
 
     it("odd stack names (uppercase, underscores, dots, very long) still give valid names", () => {
         for (const stack of ODD) assertValid(stack);
+        // A name that sanitizing or truncation changes is followed by a hash of the stack name as given.
         const upper = stackIdentity(ORG, PROJECT, "PROD-EU", PREFIX);
-        assert.equal(upper.registryPolicyName, "registry-read-prod-eu");
-        assert.equal(upper.tokenReviewerName, "vault-token-reviewer-prod-eu");
+        assert.equal(upper.registryPolicyName, `registry-read-prod-eu-${h8("PROD-EU")}`);
+        assert.equal(upper.tokenReviewerName, `vault-token-reviewer-prod-eu-${h8("PROD-EU")}`);
         assert.equal(upper.labels[STACK_LABEL], "PROD-EU", "label values keep case");
-        assert.equal(stackIdentity(ORG, PROJECT, "eu.prod", PREFIX).tokenReviewerName, "vault-token-reviewer-eu-prod");
-        assert.equal(stackIdentity(ORG, PROJECT, "team_a", PREFIX).labels[STACK_LABEL], "team_a");
-        assert.equal(stackIdentity(ORG, PROJECT, LONG, PREFIX).tokenReviewerName.length, 63);
-        assert.equal(stackIdentity(ORG, PROJECT, LONG, PREFIX).labels[STACK_LABEL], "a".repeat(63));
+        assert.equal(stackIdentity(ORG, PROJECT, "eu.prod", PREFIX).tokenReviewerName, `vault-token-reviewer-eu-prod-${h8("eu.prod")}`);
+        assert.equal(stackIdentity(ORG, PROJECT, "eu.prod", PREFIX).registryPolicyName, `registry-read-eu-prod-${h8("eu.prod")}`);
+        const team = stackIdentity(ORG, PROJECT, "team_a", PREFIX);
+        assert.equal(team.labels[STACK_LABEL], "team_a");
+        assert.equal(team.registryPolicyName, "registry-read-team_a", "Vault policy names keep '_': unchanged, no hash");
+        assert.equal(team.tokenReviewerName, `vault-token-reviewer-team-a-${h8("team_a")}`);
+        const long = stackIdentity(ORG, PROJECT, LONG, PREFIX);
+        assert.equal(long.tokenReviewerName, `vault-token-reviewer-${"a".repeat(33)}-${h8(LONG)}`);
+        assert.equal(long.tokenReviewerName.length, 63);
+        assert.equal(long.registryPolicyName, `registry-read-${LONG}`, "Vault policy names are not cut: unchanged");
+        assert.equal(long.labels[STACK_LABEL], "a".repeat(63));
     });
 
-    it(
-        "stacks whose names differ only in case, punctuation or past the 42nd character get distinct cluster and policy names",
-        {
-            todo:
-                "product bug: registryPolicyName and tokenReviewerName lowercase, replace '.'/'_' and truncate, so e.g. " +
-                "'dev'/'DEV', 'eu.prod'/'eu-prod' and two long names share registry-read-<x> and vault-token-reviewer-<x> on one Vault/cluster",
-        },
-        () => {
-            const pairs: [string, string][] = [
-                ["dev", "DEV"],
-                ["eu.prod", "eu-prod"],
-                [`${"a".repeat(42)}-one`, `${"a".repeat(42)}-two`],
-            ];
-            for (const [a, b] of pairs) {
-                const x = stackIdentity(ORG, PROJECT, a, PREFIX);
-                const y = stackIdentity(ORG, PROJECT, b, PREFIX);
-                assert.notEqual(x.registryPolicyName, y.registryPolicyName, `${a} / ${b}: policy`);
-                assert.notEqual(x.tokenReviewerName, y.tokenReviewerName, `${a} / ${b}: token reviewer`);
-            }
-        },
-    );
+    it("stacks whose names differ only in case, punctuation or past the 42nd character get distinct cluster and policy names", () => {
+        const pairs: [string, string][] = [
+            ["dev", "DEV"],
+            ["Dev", "DEV"],
+            ["eu.prod", "eu-prod"],
+            ["eu.prod", "eu_prod"],
+            ["team_a", "team-a"],
+            ["-dev-", "dev"],
+            ["___", "stack"],
+            [`${"a".repeat(42)}-one`, `${"a".repeat(42)}-two`],
+            ["a".repeat(42), "a".repeat(43)],
+            ["Z".repeat(100), "z".repeat(100)],
+        ];
+        for (const [a, b] of pairs) {
+            const x = assertValid(a);
+            const y = assertValid(b);
+            assert.notEqual(x.registryPolicyName, y.registryPolicyName, `${a} / ${b}: policy`);
+            assert.notEqual(x.tokenReviewerName, y.tokenReviewerName, `${a} / ${b}: token reviewer`);
+        }
+        // every ordinary and odd name of this file: all distinct
+        const all = [...new Set([...ODD, ...pairs.flat(), "dev", "staging", "prod", "prod-eu", "staging-eu", "e2e", "qa2"])];
+        const ids = all.map((s) => stackIdentity(ORG, PROJECT, s, PREFIX));
+        assert.equal(new Set(ids.map((id) => id.registryPolicyName)).size, all.length, "policy names");
+        assert.equal(new Set(ids.map((id) => id.tokenReviewerName)).size, all.length, "token reviewer names");
+    });
+
+    it("the policy and token reviewer names come from the stack name alone (not the organization, project or prefix)", () => {
+        for (const stack of ["dev", "DEV", "eu.prod", LONG]) {
+            const a = stackIdentity("org-a", "project-a", stack, "prefix-a");
+            const b = stackIdentity("org-b", "project-b", stack, "prefix-b");
+            assert.equal(a.registryPolicyName, b.registryPolicyName, stack);
+            assert.equal(a.tokenReviewerName, b.tokenReviewerName, stack);
+        }
+    });
+
+    it("ordinary names stay as they were: no hash for dev, prod, staging-eu and the like", () => {
+        for (const stack of ["dev", "prod", "staging", "staging-eu", "prod-eu", "e2e", "qa2", "a".repeat(42)]) {
+            const id = assertValid(stack);
+            assert.equal(id.registryPolicyName, `registry-read-${stack}`);
+            assert.equal(id.tokenReviewerName, `vault-token-reviewer-${stack}`);
+        }
+    });
 });
