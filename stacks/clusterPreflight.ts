@@ -1,10 +1,12 @@
 /**
  * Before anything is registered: the ServiceAccounts listed in `environments.<env>.serviceAccounts`
  * as the cluster has them, so that the preview says what the stack will not do: create a missing
- * ServiceAccount, or keep an entry in a list another manager (Helm, Argo CD) owns. Warnings only:
- * the Kubernetes provider reports an unreachable cluster itself.
+ * ServiceAccount, or keep an entry in a list another manager (Helm, Argo CD) owns (warnings), and
+ * the environment namespaces, which must not belong to another stack (an error). The Kubernetes
+ * provider reports an unreachable cluster itself.
  */
-import { PlatformConfig } from "./config";
+import { ConfigError, ConfigProblem, PlatformConfig } from "./config";
+import { STACK_LABEL } from "./stackIdentity";
 import { REGISTRY_SECRET_NAME } from "../components/kubernetes/EnvironmentNamespace";
 import { entryIndex, kubernetesServiceAccountClient, listOwners, ServiceAccountClient } from "../components/kubernetes/pullSecretProvider";
 
@@ -58,4 +60,73 @@ export async function serviceAccountWarnings(cfg: PlatformConfig, client?: Servi
         }
     }
     return warnings;
+}
+
+/** Reads a namespace's labels; undefined when it does not exist. */
+export type NamespaceLabelReader = (name: string) => Promise<Record<string, string> | undefined>;
+
+/** A NamespaceLabelReader over @kubernetes/client-node with the stack's kubeconfig. */
+export function kubernetesNamespaceLabels(src = stackKubeconfig()): NamespaceLabelReader {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+    const kc = new k8s.KubeConfig();
+    const given = (src.kubeconfig ?? "").trim();
+    if (given === "") kc.loadFromDefault();
+    else if (given.includes("\n") || given.startsWith("{") || given.startsWith("apiVersion")) kc.loadFromString(given);
+    else kc.loadFromFile(given);
+    if (src.context) kc.setCurrentContext(src.context);
+    const api = kc.makeApiClient(k8s.CoreV1Api);
+    return async (name) => {
+        try {
+            return (await api.readNamespace({ name })).metadata?.labels ?? {};
+        } catch (e) {
+            if (Number((e as { code?: number }).code) === 404) return undefined;
+            throw e;
+        }
+    };
+}
+
+/**
+ * Environment namespaces another stack already owns (label `gitops-platform/stack`): one stack's
+ * `destroy` would delete the other's namespace, so the program stops, naming both. Namespaces
+ * without the label (the old scripts') are adopted. An unreachable cluster is left to the
+ * Kubernetes provider to report.
+ */
+export async function namespaceOwnershipProblems(
+    cfg: PlatformConfig,
+    stackLabel: string,
+    read?: NamespaceLabelReader,
+): Promise<ConfigProblem[]> {
+    let r: NamespaceLabelReader;
+    try {
+        r = read ?? kubernetesNamespaceLabels();
+    } catch {
+        return [];
+    }
+    const problems: ConfigProblem[] = [];
+    for (const env of cfg.environments) {
+        let labels: Record<string, string> | undefined;
+        try {
+            labels = await r(env.namespace);
+        } catch {
+            return problems;
+        }
+        const other = labels?.[STACK_LABEL];
+        if (other !== undefined && other !== stackLabel) {
+            problems.push({
+                key: `gitops-platform:environments.${env.name}.namespace`,
+                message:
+                    `namespace ${env.namespace} belongs to stack "${other}" (label ${STACK_LABEL}), not to this stack "${stackLabel}": ` +
+                    `two stacks must not share a namespace (one's destroy would delete it for both); choose another namespace or namespacePrefix`,
+                example: `gitops-platform:environments:\n  ${env.name}:\n    namespace: ${env.namespace}-2`,
+            });
+        }
+    }
+    return problems;
+}
+
+/** Throws a ConfigError when an environment namespace belongs to another stack. */
+export async function clusterPreflight(cfg: PlatformConfig, stackLabel: string): Promise<void> {
+    const problems = await namespaceOwnershipProblems(cfg, stackLabel);
+    if (problems.length > 0) throw new ConfigError(problems);
 }

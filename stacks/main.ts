@@ -7,14 +7,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { createProviders } from "./providers";
 import { buildPlatform } from "./program";
-import { stackIdentity } from "./stackIdentity";
+import { STACK_LABEL, stackIdentity } from "./stackIdentity";
 import { vaultPreflight } from "./vaultPreflight";
-import { serviceAccountWarnings } from "./clusterPreflight";
+import { clusterPreflight, serviceAccountWarnings } from "./clusterPreflight";
 
 /** How the run inspects the live servers; unit tests replace these (no network under mocks). */
 export const inspect = {
     /** What Vault has at the KV and auth paths (throws a ConfigError on a mismatch). */
     vault: vaultPreflight,
+    /** Environment namespaces another stack owns (throws a ConfigError). */
+    namespaces: clusterPreflight,
     /** Warnings about listed ServiceAccounts (missing, list owned by another manager). */
     serviceAccounts: serviceAccountWarnings,
 };
@@ -24,6 +26,7 @@ export async function runPlatform() {
     const config = loadConfig();
     const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), config.stack, config.pathPrefix);
     const existing = await inspect.vault(config, id.owner);
+    await inspect.namespaces(config, id.labels[STACK_LABEL]);
     for (const warning of await inspect.serviceAccounts(config)) {
         pulumi.log.warn(warning);
     }

@@ -115,6 +115,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, existin
             registrySecretVersion: registry.kvVersion,
             refreshAfter: cfg.vso.refreshAfter,
             serviceAccounts: env.serviceAccounts,
+            labels: id.labels,
             protect: cfg.protect,
             crdDependencies: vso.crdDependencies,
             provider: providers.kubernetes,

@@ -35,6 +35,8 @@ export interface EnvironmentNamespaceArgs {
     refreshAfter?: string;
     /** ServiceAccounts whose `imagePullSecrets` get `regsecret` (those that exist). @default ["default"] */
     serviceAccounts?: string[];
+    /** Extra labels on the Namespace, e.g. the owning stack (`gitops-platform/stack`). @default {} */
+    labels?: Record<string, string>;
     /** Protect the Namespace against deletion/replacement. @default false */
     protect?: boolean;
     /** Resources that bring the VSO CRDs (the operator's Helm release). @default [] */
@@ -66,6 +68,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
                 metadata: {
                     name: args.namespace,
                     labels: {
+                        ...(args.labels ?? {}),
                         "app.kubernetes.io/managed-by": "gitops-platform",
                         "gitops-platform/environment": args.environment,
                     },

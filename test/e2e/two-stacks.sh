@@ -110,6 +110,17 @@ for s in dev prod; do
   else bad "$s: preview --expect-no-changes"; tail -n 40 "$WORK/preview-$s.log" >&2; fi
 done
 
+step "a namespace of another stack is refused"
+stack_cfg prod gitops-platform:environments "{\"prod\":{\"namespace\":\"$PREFIX-dev\"}}"
+if run_pulumi preview-steal.log preview --stack prod; then
+  bad "prod's preview with dev's namespace succeeded"
+elif grep -q "namespace $PREFIX-dev belongs to stack \"dev\".*this stack \"prod\"" "$WORK/preview-steal.log"; then
+  ok "prod's preview with dev's namespace stops, naming both stacks"
+else
+  bad "namespace of another stack: unexpected output"; tail -n 30 "$WORK/preview-steal.log" >&2
+fi
+stack_cfg prod gitops-platform:environments '{"prod":{}}'
+
 step "drift: dev's registry secret overwritten out of band"
 GOOD=$(dockerconfig_of dev)
 vcurl -X POST -d '{"data":{".dockerconfigjson":"{}"}}' "$VAULT_ADDR/v1/secret/data/$(reg_path dev)" >/dev/null

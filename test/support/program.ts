@@ -20,6 +20,7 @@ export function offlineInspection(): void {
         if (problems.length > 0) throw new ConfigError(problems);
         return inv;
     };
+    inspect.namespaces = async () => {};
     inspect.serviceAccounts = async () => [];
 }
 
