@@ -22,10 +22,48 @@ export interface Recorded {
     retainOnDelete: boolean;
     dependencies: string[];
     additionalSecretOutputs: string[];
+    /** Aliases sent with the registration (what the engine uses to find the resource's old URN). */
+    aliases: RecordedAlias[];
     /** Inputs with secrets unwrapped. */
     inputs: Record<string, any>;
     /** Inputs in wire format: secrets are `{4dabf…: 1b47…, value}` objects. */
     wire: Record<string, any>;
+}
+
+/**
+ * One alias of a registration: an old URN as such, or a spec whose empty fields mean "the
+ * resource's own" (name, type, stack, project) and whose parent is `parentUrn`, or none at all
+ * when `noParent` (e.g. `aliases: [{ parent: pulumi.rootStackResource }]`).
+ */
+export interface RecordedAlias {
+    /** A full old URN, when the alias was given as one. */
+    urn?: string;
+    /** Old name; "" = the resource's name. */
+    name?: string;
+    /** Old type; "" = the resource's type. */
+    type?: string;
+    /** Old stack; "" = this stack. */
+    stack?: string;
+    /** Old project; "" = this project. */
+    project?: string;
+    /** URN of the old parent. */
+    parentUrn?: string;
+    /** The old resource had no parent (it was a child of the stack itself). */
+    noParent?: boolean;
+}
+
+/** Aliases of a RegisterResourceRequest: structured (`aliases`, what SDK 3.270 sends to a monitor that supports alias specs, as the mocks do) or plain URNs (`aliasURNs`). */
+function aliasesOf(req: any): RecordedAlias[] {
+    const specs: RecordedAlias[] = (req.getAliasesList?.() ?? []).map((a: any) => {
+        if (a.hasUrn()) return { urn: a.getUrn() };
+        const spec = a.getSpec();
+        const out: RecordedAlias = { name: spec.getName(), type: spec.getType(), stack: spec.getStack(), project: spec.getProject() };
+        if (spec.hasParenturn()) out.parentUrn = spec.getParenturn();
+        if (spec.hasNoparent()) out.noParent = spec.getNoparent();
+        return out;
+    });
+    const urns: RecordedAlias[] = (req.getAliasurnsList?.() ?? []).map((urn: string) => ({ urn }));
+    return [...specs, ...urns];
 }
 
 /** Everything registered so far, in registration order. */
@@ -100,6 +138,7 @@ export async function installMocks(stack = "dev", preview = false): Promise<void
                     retainOnDelete: req.getRetainondelete() ?? false,
                     dependencies: req.getDependenciesList(),
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    aliases: aliasesOf(req),
                     inputs: unwrapSecrets(wire),
                     wire,
                 });

@@ -3,7 +3,19 @@ import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { installMocks, isSecretAt, kubernetesKind, ofType, one, settle } from "../support/mocks";
+import {
+    GITLAB_DEPLOY_TOKEN_TYPE,
+    installMocks,
+    isSecretAt,
+    kubernetesKind,
+    ofType,
+    one,
+    recorded,
+    settle,
+    valueOf,
+    type Recorded,
+    type RecordedAlias,
+} from "../support/mocks";
 import { crdSkipReason, validateCustomResource } from "../support/crds";
 import { ArgoCd } from "../../components/argocd/ArgoCd";
 
@@ -17,9 +29,11 @@ const services = [
 ];
 const appChart = { repoURL: "https://d7561985.github.io/k8app", chart: "app", version: "3.4.0" };
 
+let provider: k8s.Provider;
+
 before(async () => {
     await installMocks("dev");
-    const provider = new k8s.Provider("k", {});
+    provider = new k8s.Provider("k", {});
     new ArgoCd("argocd", {
         repoPrefix: "https://gitlab.com/gitops-poc-dzha",
         repoUsername: "gitlab+deploy-token-7",
@@ -132,4 +146,64 @@ test("AppProject and ApplicationSet match the upstream CRD schemas (unknown fiel
     for (const cr of crs) {
         assert.deepEqual(validateCustomResource(cr.inputs as any), [], `${cr.name} is valid`);
     }
+});
+
+/**
+ * The URN an alias points at, as the engine resolves it: empty name/type/stack/project are the
+ * resource's own; the parent is the alias's, none with `noParent`, else the resource's. The stack
+ * resource is not part of a URN's type chain, so "no parent" and "child of the stack" are one URN.
+ */
+function aliasUrn(a: RecordedAlias, r: Recorded): string {
+    if (a.urn) return a.urn;
+    const type = a.type || r.type;
+    const parent = a.noParent ? "" : (a.parentUrn ?? r.parent);
+    const parentType = parent ? parent.split("::")[2] : "";
+    const chain = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${a.stack || "dev"}::${a.project || "gitops-platform"}::${chain}::${a.name || r.name}`;
+}
+
+test("the read_repository deploy token is a child of ArgoCd, with an alias to its old top-level URN (argocd-repo-token)", async () => {
+    // The program names the component "argocd"; earlier versions registered the token at the top
+    // level as "argocd-repo-token". This component is registered last, and its records removed after.
+    const from = recorded.length;
+    const component = new ArgoCd("argocd", {
+        enabled: false,
+        repoPrefix: "https://gitlab.com/gitops-poc-dzha",
+        repoDeployToken: {
+            host: "gitlab.com",
+            group: "gitops-poc-dzha",
+            apiToken: pulumi.secret("glpat-api-token"),
+            name: "gitops-platform-registry-argocd",
+            expiresInDays: 90,
+            rotateBeforeDays: 14,
+        },
+        project: "poc",
+        environments,
+        appChart,
+        provider,
+    });
+    const componentUrn = await valueOf(component.urn);
+    await settle();
+    const mine = recorded.splice(from);
+
+    const tokens = mine.filter((r) => r.type === GITLAB_DEPLOY_TOKEN_TYPE);
+    assert.equal(tokens.length, 1);
+    const [token] = tokens;
+    assert.equal(token.name, "argocd-repo-token");
+    assert.deepEqual(token.inputs.scopes, ["read_repository"]);
+    assert.equal(token.parent, componentUrn, "a child of the ArgoCd component");
+    assert.equal(componentUrn, "urn:pulumi:dev::gitops-platform::gitops-platform:argocd:ArgoCd::argocd");
+
+    const OLD_URN = `urn:pulumi:dev::gitops-platform::${GITLAB_DEPLOY_TOKEN_TYPE}::argocd-repo-token`;
+    assert.notEqual(token.urn, OLD_URN, "its URN changed");
+    assert.deepEqual(
+        token.aliases.map((a) => aliasUrn(a, token)),
+        [OLD_URN],
+        `the engine finds the old top-level token (aliases: ${JSON.stringify(token.aliases)}), so it is not replaced`,
+    );
+
+    const creds = mine.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "argocd-repo-creds")!;
+    assert.equal(creds.inputs.stringData.username, "gitlab+deploy-token-argocd-repo-token", "repo-creds read with the token");
+    assert.equal(creds.inputs.stringData.password, "mock-deploy-token-argocd-repo-token");
+    assert.ok(isSecretAt(creds.wire, "stringData.password") || isSecretAt(creds.wire, "stringData"), "password is a secret");
 });
