@@ -69,7 +69,8 @@ function policyFragment(stack: string): string {
  */
 export function stackIdentity(organization: string, project: string, stack: string, pathPrefix: string): StackIdentity {
     const reviewer = REVIEWER_PREFIX + distinctFragment(stack, dnsFragment(stack), 63 - REVIEWER_PREFIX.length);
-    const labelValue = stack.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    // Label values: ≤63 of [A-Za-z0-9_.-], alphanumeric at both ends; distinct per stack name.
+    const labelValue = distinctFragment(stack, stack.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ""), 63);
     const owner = `${organization}/${project}/${stack}`;
     return {
         owner,

@@ -116,7 +116,7 @@ describe("stackIdentity", () => {
         assert.equal(long.tokenReviewerName, `vault-token-reviewer-${"a".repeat(33)}-${h8(LONG)}`);
         assert.equal(long.tokenReviewerName.length, 63);
         assert.equal(long.registryPolicyName, `registry-read-${LONG}`, "Vault policy names are not cut: unchanged");
-        assert.equal(long.labels[STACK_LABEL], "a".repeat(63));
+        assert.equal(long.labels[STACK_LABEL], `${"a".repeat(54)}-${h8(LONG)}`, "a label value cut short gets the hash too");
     });
 
     it("stacks whose names differ only in case, punctuation or past the 42nd character get distinct cluster and policy names", () => {
@@ -137,12 +137,14 @@ describe("stackIdentity", () => {
             const y = assertValid(b);
             assert.notEqual(x.registryPolicyName, y.registryPolicyName, `${a} / ${b}: policy`);
             assert.notEqual(x.tokenReviewerName, y.tokenReviewerName, `${a} / ${b}: token reviewer`);
+            assert.notEqual(x.labels[STACK_LABEL], y.labels[STACK_LABEL], `${a} / ${b}: ${STACK_LABEL} label (namespace ownership)`);
         }
         // every ordinary and odd name of this file: all distinct
         const all = [...new Set([...ODD, ...pairs.flat(), "dev", "staging", "prod", "prod-eu", "staging-eu", "e2e", "qa2"])];
         const ids = all.map((s) => stackIdentity(ORG, PROJECT, s, PREFIX));
         assert.equal(new Set(ids.map((id) => id.registryPolicyName)).size, all.length, "policy names");
         assert.equal(new Set(ids.map((id) => id.tokenReviewerName)).size, all.length, "token reviewer names");
+        assert.equal(new Set(ids.map((id) => id.labels[STACK_LABEL])).size, all.length, "stack labels");
     });
 
     it("the policy and token reviewer names come from the stack name alone (not the organization, project or prefix)", () => {
