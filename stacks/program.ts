@@ -38,24 +38,28 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, existin
     const v = cfg.vault;
     const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), cfg.stack, cfg.pathPrefix);
 
-    const platform = new VaultPlatform("vault", {
-        kvMount: v.kvMount,
-        manageKvMount: v.manageKvMount,
-        pathPrefix: cfg.pathPrefix,
-        kubernetesAuthMount: v.kubernetesAuthMount,
-        kubernetesHost: v.kubernetesHost,
-        kubernetesCaCert: v.kubernetesCaCert,
-        tokenReviewerNamespace: v.tokenReviewerNamespace,
-        registrySecretPath: id.registrySecretPath,
-        registryPolicyName: id.registryPolicyName,
-        tokenReviewerName: id.tokenReviewerName,
-        ownerLabels: id.labels,
-        existingKvMount: existing.kvMount,
-        existingAuthMount: existing.authMount,
-        authDescription: id.authDescription,
-        protect: cfg.protect,
-        providers,
-    });
+    // Components get the explicit providers they need as resource options; their children inherit them.
+    const platform = new VaultPlatform(
+        "vault",
+        {
+            kvMount: v.kvMount,
+            manageKvMount: v.manageKvMount,
+            pathPrefix: cfg.pathPrefix,
+            kubernetesAuthMount: v.kubernetesAuthMount,
+            kubernetesHost: v.kubernetesHost,
+            kubernetesCaCert: v.kubernetesCaCert,
+            tokenReviewerNamespace: v.tokenReviewerNamespace,
+            registrySecretPath: id.registrySecretPath,
+            registryPolicyName: id.registryPolicyName,
+            tokenReviewerName: id.tokenReviewerName,
+            ownerLabels: id.labels,
+            existingKvMount: existing.kvMount,
+            existingAuthMount: existing.authMount,
+            authDescription: id.authDescription,
+            protect: cfg.protect,
+        },
+        { providers: { kubernetes: providers.kubernetes, vault: providers.vault } },
+    );
 
     // Deploy tokens are managed when gitlab.deployToken is set (the schema then requires gitlabToken).
     const deployToken = cfg.gitlab.deployToken;
@@ -78,48 +82,57 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, existin
         owner: id.owner,
     });
 
-    const vso = new VaultSecretsOperator("vso", {
-        enabled: cfg.vso.enabled,
-        chartVersion: cfg.vso.chartVersion,
-        chartRepo: cfg.vso.chartRepo,
-        namespace: cfg.vso.namespace,
-        vaultAddress: cfg.vso.vaultAddress,
-        provider: providers.kubernetes,
-    });
+    const vso = new VaultSecretsOperator(
+        "vso",
+        {
+            enabled: cfg.vso.enabled,
+            chartVersion: cfg.vso.chartVersion,
+            chartRepo: cfg.vso.chartRepo,
+            namespace: cfg.vso.namespace,
+            vaultAddress: cfg.vso.vaultAddress,
+        },
+        { providers: { kubernetes: providers.kubernetes } },
+    );
 
     const namespaces: Record<string, string> = {};
     const access: PlatformOutputs["vault"] = {};
     for (const env of cfg.environments) {
-        const ea = new EnvironmentAccess(`env-${env.name}`, {
-            environment: env.name,
-            namespace: env.namespace,
-            kvMount: platform.kvMount,
-            pathPrefix: cfg.pathPrefix,
-            authMount: platform.authMount,
-            serviceAccounts: env.serviceAccounts,
-            audience: v.audience,
-            tokenTtl: v.tokenTtl,
-            extraPolicies: [platform.registryPolicyName],
-            policyName: env.policyName,
-            roleName: env.roleName,
-            provider: providers.vault,
-        });
-        new EnvironmentNamespace(`env-${env.name}`, {
-            namespace: env.namespace,
-            environment: env.name,
-            vaultRole: ea.roleName,
-            vaultAuthMount: platform.authMount,
-            audiences: [v.audience],
-            kvMount: platform.kvMount,
-            registrySecretPath: platform.registrySecretPath,
-            registrySecretVersion: registry.kvVersion,
-            refreshAfter: cfg.vso.refreshAfter,
-            serviceAccounts: env.serviceAccounts,
-            labels: id.labels,
-            protect: cfg.protect,
-            crdDependencies: vso.crdDependencies,
-            provider: providers.kubernetes,
-        });
+        const ea = new EnvironmentAccess(
+            `env-${env.name}`,
+            {
+                environment: env.name,
+                namespace: env.namespace,
+                kvMount: platform.kvMount,
+                pathPrefix: cfg.pathPrefix,
+                authMount: platform.authMount,
+                serviceAccounts: env.serviceAccounts,
+                audience: v.audience,
+                tokenTtl: v.tokenTtl,
+                extraPolicies: [platform.registryPolicyName],
+                policyName: env.policyName,
+                roleName: env.roleName,
+            },
+            { providers: { vault: providers.vault } },
+        );
+        new EnvironmentNamespace(
+            `env-${env.name}`,
+            {
+                namespace: env.namespace,
+                environment: env.name,
+                vaultRole: ea.roleName,
+                vaultAuthMount: platform.authMount,
+                audiences: [v.audience],
+                kvMount: platform.kvMount,
+                registrySecretPath: platform.registrySecretPath,
+                registrySecretVersion: registry.kvVersion,
+                refreshAfter: cfg.vso.refreshAfter,
+                serviceAccounts: env.serviceAccounts,
+                labels: id.labels,
+                protect: cfg.protect,
+                crdDependencies: vso.crdDependencies,
+            },
+            { providers: { kubernetes: providers.kubernetes } },
+        );
         namespaces[env.name] = env.namespace;
         access[env.name] = { policy: ea.policyName, role: ea.roleName };
     }
@@ -138,26 +151,29 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, existin
               }
             : undefined;
     const repoPrefix = `https://${cfg.gitlab.host}/${cfg.gitlab.group}`;
-    const argocd = new ArgoCd("argocd", {
-        enabled: cfg.argocd.enabled,
-        chartVersion: cfg.argocd.chartVersion,
-        chartRepo: cfg.argocd.chartRepo,
-        namespace: cfg.argocd.namespace,
-        repoPrefix,
-        repoDeployToken,
-        repoUsername: repoDeployToken ? undefined : cfg.argocd.repoUsername,
-        repoPassword: repoDeployToken ? undefined : cfg.argocdRepoToken,
-        project: cfg.argocd.project ?? cfg.namespacePrefix,
-        environments: cfg.environments.map((e) => ({ name: e.name, namespace: e.namespace })),
-        services: cfg.services.map((s) => ({
-            name: s.name,
-            repoURL: `${repoPrefix}/${s.repo ?? s.name}.git`,
-            syncWave: s.syncWave,
-        })),
-        appChart: cfg.argocd.appChart,
-        targetRevision: cfg.argocd.targetRevision,
-        provider: providers.kubernetes,
-    });
+    const argocd = new ArgoCd(
+        "argocd",
+        {
+            enabled: cfg.argocd.enabled,
+            chartVersion: cfg.argocd.chartVersion,
+            chartRepo: cfg.argocd.chartRepo,
+            namespace: cfg.argocd.namespace,
+            repoPrefix,
+            repoDeployToken,
+            repoUsername: repoDeployToken ? undefined : cfg.argocd.repoUsername,
+            repoPassword: repoDeployToken ? undefined : cfg.argocdRepoToken,
+            project: cfg.argocd.project ?? cfg.namespacePrefix,
+            environments: cfg.environments.map((e) => ({ name: e.name, namespace: e.namespace })),
+            services: cfg.services.map((s) => ({
+                name: s.name,
+                repoURL: `${repoPrefix}/${s.repo ?? s.name}.git`,
+                syncWave: s.syncWave,
+            })),
+            appChart: cfg.argocd.appChart,
+            targetRevision: cfg.argocd.targetRevision,
+        },
+        { providers: { kubernetes: providers.kubernetes } },
+    );
 
     return {
         namespaces,

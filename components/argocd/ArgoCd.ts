@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
+import { requireProvider } from "../requireProvider";
 import { GroupDeployToken, GroupDeployTokenArgs } from "../gitlab/GroupDeployToken";
 import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec } from "./specs";
 
@@ -35,14 +36,14 @@ export interface ArgoCdArgs {
     appChart: AppChartSpec;
     /** Git revision of the service repos' `.cicd/` values. @default "HEAD" */
     targetRevision?: string;
-    /** Explicit Kubernetes provider. */
-    provider: k8s.Provider;
 }
 
 /**
  * Argo CD: the Helm release (when enabled), a repo-creds Secret for the GitLab group, an
  * AppProject restricted to the group's repos and the stack's namespaces, and the bootstrap
- * ApplicationSet. Replaces `setup-pull-based.sh` and the gitops-config bootstrap app.
+ * ApplicationSet. Replaces `setup-pull-based.sh` and the gitops-config bootstrap app. Needs an
+ * explicit `kubernetes` provider in its resource options (`{ providers: { kubernetes } }`); its
+ * children inherit it.
  */
 export class ArgoCd extends pulumi.ComponentResource {
     /** Argo CD namespace. */
@@ -54,8 +55,9 @@ export class ArgoCd extends pulumi.ComponentResource {
 
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:argocd:ArgoCd", name, {}, opts);
+        requireProvider(this, "kubernetes");
         const namespace = args.namespace ?? "argocd";
-        const childOpts = { parent: this, provider: args.provider };
+        const childOpts = { parent: this };
         const services = args.services ?? [];
 
         const crdDependencies: pulumi.Resource[] = [];

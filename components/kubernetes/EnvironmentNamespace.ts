@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ServiceAccountPullSecret } from "./ServiceAccountPullSecret";
+import { requireProvider } from "../requireProvider";
 
 /** Name of the registry pull secret VSO creates in every environment namespace. */
 export const REGISTRY_SECRET_NAME = "regsecret";
@@ -41,8 +42,6 @@ export interface EnvironmentNamespaceArgs {
     protect?: boolean;
     /** Resources that bring the VSO CRDs (the operator's Helm release). @default [] */
     crdDependencies?: pulumi.Resource[];
-    /** Explicit Kubernetes provider. */
-    provider: k8s.Provider;
 }
 
 /**
@@ -50,7 +49,8 @@ export interface EnvironmentNamespaceArgs {
  * keeps Secret `regsecret` (kubernetes.io/dockerconfigjson) in sync with Vault, and `regsecret`
  * added to the `imagePullSecrets` of the namespace's listed ServiceAccounts, next to the entries
  * other managers put there (never creating a ServiceAccount). Replaces `setup-registry-secret.sh` and the
- * platform-core namespace and VaultAuth templates.
+ * platform-core namespace and VaultAuth templates. Needs an explicit `kubernetes` provider in its
+ * resource options (`{ providers: { kubernetes } }`); its children inherit it.
  */
 export class EnvironmentNamespace extends pulumi.ComponentResource {
     /** The namespace name (resolves after the Namespace exists). */
@@ -60,7 +60,8 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
 
     constructor(name: string, args: EnvironmentNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:kubernetes:EnvironmentNamespace", name, {}, opts);
-        const childOpts = { parent: this, provider: args.provider };
+        requireProvider(this, "kubernetes");
+        const childOpts = { parent: this };
 
         const ns = new k8s.core.v1.Namespace(
             `${name}-namespace`,

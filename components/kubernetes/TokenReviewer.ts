@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link TokenReviewer}. */
 export interface TokenReviewerArgs {
@@ -11,14 +12,14 @@ export interface TokenReviewerArgs {
     clusterRoleBindingName?: string;
     /** Labels on the ServiceAccount, its token Secret and the binding (e.g. the owning stack). @default {} */
     labels?: Record<string, string>;
-    /** Explicit Kubernetes provider. */
-    provider: k8s.Provider;
 }
 
 /**
  * A ServiceAccount bound to `system:auth-delegator` with a long-lived token Secret. Vault's
  * Kubernetes auth uses that token for TokenReview calls, so logins work when Vault runs outside
- * the cluster, and whatever audience the login JWT carries.
+ * the cluster, and whatever audience the login JWT carries. Needs an explicit `kubernetes` provider
+ * in its resource options (`{ providers: { kubernetes } }`, or inherited from its parent); its
+ * children inherit it.
  */
 export class TokenReviewer extends pulumi.ComponentResource {
     /** The reviewer JWT (secret). */
@@ -30,9 +31,10 @@ export class TokenReviewer extends pulumi.ComponentResource {
 
     constructor(name: string, args: TokenReviewerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:kubernetes:TokenReviewer", name, {}, opts);
+        requireProvider(this, "kubernetes");
         const namespace = args.namespace ?? "kube-system";
         const saName = args.serviceAccountName ?? "vault-token-reviewer";
-        const childOpts = { parent: this, provider: args.provider };
+        const childOpts = { parent: this };
 
         const labels = args.labels ?? {};
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: saName, namespace, labels } }, childOpts);

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { durationToSeconds } from "./duration";
 import { environmentReadPolicy } from "./policies";
+import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link EnvironmentAccess}. */
 export interface EnvironmentAccessArgs {
@@ -27,14 +28,13 @@ export interface EnvironmentAccessArgs {
     policyName?: string;
     /** Role name. @default "<namespace>-default" */
     roleName?: string;
-    /** Explicit Vault provider. */
-    provider: vault.Provider;
 }
 
 /**
  * Per-environment Vault access: policy `<ns>-read` (one-segment `+` globs on the environment's
  * secrets) and Kubernetes auth role `<ns>-default` bound to the namespace's ServiceAccounts only.
- * Replaces `setup-vault-secrets.sh` and the platform-core bootstrap Job.
+ * Replaces `setup-vault-secrets.sh` and the platform-core bootstrap Job. Needs an explicit `vault`
+ * provider in its resource options (`{ providers: { vault } }`); its children inherit it.
  */
 export class EnvironmentAccess extends pulumi.ComponentResource {
     /** Name of the policy. */
@@ -44,7 +44,8 @@ export class EnvironmentAccess extends pulumi.ComponentResource {
 
     constructor(name: string, args: EnvironmentAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:vault:EnvironmentAccess", name, {}, opts);
-        const childOpts = { parent: this, provider: args.provider };
+        requireProvider(this, "vault");
+        const childOpts = { parent: this };
 
         const policy = new vault.Policy(
             `${name}-read`,

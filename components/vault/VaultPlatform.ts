@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
 import { TokenReviewer } from "../kubernetes/TokenReviewer";
+import { requireProvider } from "../requireProvider";
 import { registryReadPolicy } from "./policies";
 import type { MountInfo } from "./inventory";
 
@@ -37,14 +37,14 @@ export interface VaultPlatformArgs {
     authDescription?: string;
     /** Protect the KV mount and the auth backend against deletion/replacement. @default false */
     protect?: boolean;
-    /** Explicit providers. */
-    providers: { vault: vault.Provider; kubernetes: k8s.Provider };
 }
 
 /**
  * The shared Vault side of the platform: the KV v2 mount (if owned), the Kubernetes auth backend
  * configured with a token reviewer and the cluster CA, and the policy that may read the registry
- * credentials. Replaces `setup-infrastructure.sh`'s Vault steps.
+ * credentials. Replaces `setup-infrastructure.sh`'s Vault steps. Needs explicit `vault` and
+ * `kubernetes` providers in its resource options (`{ providers: { vault, kubernetes } }`); its
+ * children inherit them.
  */
 export class VaultPlatform extends pulumi.ComponentResource {
     /** KV v2 mount path (resolves after the mount exists when it is managed here). */
@@ -60,10 +60,12 @@ export class VaultPlatform extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:vault:VaultPlatform", name, {}, opts);
+        requireProvider(this, "vault");
+        requireProvider(this, "kubernetes");
         const kvMount = args.kvMount ?? "secret";
         const authPath = args.kubernetesAuthMount ?? "kubernetes";
         const protect = args.protect ?? false;
-        const vaultOpts = { parent: this, provider: args.providers.vault };
+        const childOpts = { parent: this };
 
         if (args.manageKvMount ?? true) {
             this.mount = new vault.Mount(
@@ -79,7 +81,7 @@ export class VaultPlatform extends pulumi.ComponentResource {
                 // The mount holds every service's secrets (of every stack sharing it): `pulumi destroy`
                 // removes it from the state but never deletes the data. A mount that already exists (a
                 // dev-mode Vault's secret/, the old scripts', one a destroyed stack left) is imported.
-                { ...vaultOpts, protect, retainOnDelete: true, import: args.existingKvMount ? kvMount : undefined },
+                { ...childOpts, protect, retainOnDelete: true, import: args.existingKvMount ? kvMount : undefined },
             );
         }
         this.kvMount = this.mount ? this.mount.path : pulumi.output(kvMount);
@@ -91,7 +93,6 @@ export class VaultPlatform extends pulumi.ComponentResource {
                 serviceAccountName: args.tokenReviewerName,
                 clusterRoleBindingName: args.tokenReviewerName,
                 labels: args.ownerLabels,
-                provider: args.providers.kubernetes,
             },
             { parent: this },
         );
@@ -100,7 +101,7 @@ export class VaultPlatform extends pulumi.ComponentResource {
             `${name}-kubernetes-auth`,
             { type: "kubernetes", path: authPath, description: args.existingAuthMount?.description ?? args.authDescription ?? "Kubernetes auth for gitops-platform" },
             // An auth method the old scripts enabled is imported as it is (the preflight checked its type).
-            { ...vaultOpts, protect, import: args.existingAuthMount ? authPath : undefined },
+            { ...childOpts, protect, import: args.existingAuthMount ? authPath : undefined },
         );
         const config = new vault.kubernetes.AuthBackendConfig(
             `${name}-kubernetes-auth-config`,
@@ -111,14 +112,14 @@ export class VaultPlatform extends pulumi.ComponentResource {
                 tokenReviewerJwt: reviewer.token,
                 disableIssValidation: true,
             },
-            vaultOpts,
+            childOpts,
         );
         this.authMount = config.backend.apply((b) => b ?? authPath);
 
         const policy = new vault.Policy(
             `${name}-registry-read`,
             { name: args.registryPolicyName, policy: this.kvMount.apply((m) => registryReadPolicy(m, args.registrySecretPath)) },
-            vaultOpts,
+            childOpts,
         );
         this.registryPolicyName = policy.name;
         this.registrySecretPath = args.registrySecretPath;

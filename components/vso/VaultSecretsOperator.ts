@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
+import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link VaultSecretsOperator}. */
 export interface VaultSecretsOperatorArgs {
@@ -14,13 +15,12 @@ export interface VaultSecretsOperatorArgs {
     namespace?: string;
     /** Vault address as the operator reaches it. */
     vaultAddress: pulumi.Input<string>;
-    /** Explicit Kubernetes provider. */
-    provider: k8s.Provider;
 }
 
 /**
  * The Vault Secrets Operator: its Helm release (when enabled) and the default VaultConnection
- * every VaultAuth without an explicit connection uses.
+ * every VaultAuth without an explicit connection uses. Needs an explicit `kubernetes` provider in
+ * its resource options (`{ providers: { kubernetes } }`); its children inherit it.
  */
 export class VaultSecretsOperator extends pulumi.ComponentResource {
     /** Resources the VSO custom resources must wait for (the release that brings the CRDs). */
@@ -30,8 +30,9 @@ export class VaultSecretsOperator extends pulumi.ComponentResource {
 
     constructor(name: string, args: VaultSecretsOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:vso:VaultSecretsOperator", name, {}, opts);
+        requireProvider(this, "kubernetes");
         const namespace = args.namespace ?? "vault-secrets-operator-system";
-        const childOpts = { parent: this, provider: args.provider };
+        const childOpts = { parent: this };
 
         this.crdDependencies = [];
         if (args.enabled ?? true) {

@@ -254,3 +254,8 @@ export function isSecretOutput(o: pulumi.Output<unknown>): Promise<boolean> {
 export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
+
+/** How a registration names an explicit provider (`<provider URN>::<provider id>`), as `Recorded.provider` holds it. */
+export async function providerRef(p: pulumi.ProviderResource): Promise<string> {
+    return `${await valueOf(p.urn)}::${await valueOf(p.id)}`;
+}

@@ -10,6 +10,7 @@ import {
     kubernetesKind,
     ofType,
     one,
+    providerRef,
     recorded,
     settle,
     valueOf,
@@ -34,27 +35,33 @@ let provider: k8s.Provider;
 before(async () => {
     await installMocks("dev");
     provider = new k8s.Provider("k", {});
-    new ArgoCd("argocd", {
-        repoPrefix: "https://gitlab.com/gitops-poc-dzha",
-        repoUsername: "gitlab+deploy-token-7",
-        repoPassword: pulumi.secret("gldt-repo-secret"),
-        project: "poc",
-        environments,
-        services,
-        appChart,
-        provider,
-    });
-    new ArgoCd("existing", {
-        enabled: false,
-        namespace: "argo",
-        repoPrefix: "https://gitlab.example.com/team",
-        repoUsername: "reader",
-        repoPassword: "plain-input-still-secret",
-        project: "team",
-        environments,
-        appChart,
-        provider,
-    });
+    new ArgoCd(
+        "argocd",
+        {
+            repoPrefix: "https://gitlab.com/gitops-poc-dzha",
+            repoUsername: "gitlab+deploy-token-7",
+            repoPassword: pulumi.secret("gldt-repo-secret"),
+            project: "poc",
+            environments,
+            services,
+            appChart,
+        },
+        { providers: { kubernetes: provider } },
+    );
+    new ArgoCd(
+        "existing",
+        {
+            enabled: false,
+            namespace: "argo",
+            repoPrefix: "https://gitlab.example.com/team",
+            repoUsername: "reader",
+            repoPassword: "plain-input-still-secret",
+            project: "team",
+            environments,
+            appChart,
+        },
+        { providers: { kubernetes: provider } },
+    );
     await settle();
 });
 
@@ -132,6 +139,17 @@ test("Argo CD custom resources depend on the chart when enabled, not when pre-in
     assert.equal(recordedByName("existing-applicationset").inputs.metadata.namespace, "argo");
 });
 
+test("every Kubernetes resource uses the provider given in the component's options, never a default provider", async () => {
+    const explicit = await providerRef(provider);
+    const children = recorded.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+    // argocd: release, repo-creds, project, applicationset; existing: the same without the release
+    assert.equal(children.length, 7);
+    for (const r of children) {
+        assert.equal(r.provider, explicit, `${r.type} ${r.name} uses the explicit kubernetes provider`);
+        assert.match(r.parent, /::gitops-platform:argocd:ArgoCd::/, `${r.name} is a child of its ArgoCd`);
+    }
+});
+
 function recordedByName(name: string) {
     return [...kubernetesKind("AppProject"), ...kubernetesKind("ApplicationSet")].find((r) => r.name === name)!;
 }
@@ -166,22 +184,25 @@ test("the read_repository deploy token is a child of ArgoCd, with an alias to it
     // The program names the component "argocd"; earlier versions registered the token at the top
     // level as "argocd-repo-token". This component is registered last, and its records removed after.
     const from = recorded.length;
-    const component = new ArgoCd("argocd", {
-        enabled: false,
-        repoPrefix: "https://gitlab.com/gitops-poc-dzha",
-        repoDeployToken: {
-            host: "gitlab.com",
-            group: "gitops-poc-dzha",
-            apiToken: pulumi.secret("glpat-api-token"),
-            name: "gitops-platform-registry-argocd",
-            expiresInDays: 90,
-            rotateBeforeDays: 14,
+    const component = new ArgoCd(
+        "argocd",
+        {
+            enabled: false,
+            repoPrefix: "https://gitlab.com/gitops-poc-dzha",
+            repoDeployToken: {
+                host: "gitlab.com",
+                group: "gitops-poc-dzha",
+                apiToken: pulumi.secret("glpat-api-token"),
+                name: "gitops-platform-registry-argocd",
+                expiresInDays: 90,
+                rotateBeforeDays: 14,
+            },
+            project: "poc",
+            environments,
+            appChart,
         },
-        project: "poc",
-        environments,
-        appChart,
-        provider,
-    });
+        { providers: { kubernetes: provider } },
+    );
     const componentUrn = await valueOf(component.urn);
     await settle();
     const mine = recorded.splice(from);

@@ -2,26 +2,32 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
-import { installMocks, kubernetesKind, ofType, one, settle } from "../support/mocks";
+import { installMocks, kubernetesKind, ofType, one, providerRef, recorded, settle } from "../support/mocks";
 import { crdSkipReason, validateCustomResource } from "../support/crds";
 import { EnvironmentNamespace } from "../../components/kubernetes/EnvironmentNamespace";
 import { VaultSecretsOperator } from "../../components/vso/VaultSecretsOperator";
 
+let provider: k8s.Provider;
+
 before(async () => {
     await installMocks("dev");
-    const provider = new k8s.Provider("k", {});
-    const vso = new VaultSecretsOperator("vso", { vaultAddress: "http://vault.vault.svc:8200", provider });
-    new VaultSecretsOperator("vso-existing", { enabled: false, namespace: "vso-elsewhere", vaultAddress: "https://vault.example.com", provider });
-    new EnvironmentNamespace("dev", {
-        namespace: "poc-dev",
-        environment: "dev",
-        vaultRole: "poc-dev-default",
-        registrySecretPath: "gitops-poc-dzha/platform/registry",
-        serviceAccounts: ["default", "deployer"],
-        protect: true,
-        crdDependencies: vso.crdDependencies,
-        provider,
-    });
+    provider = new k8s.Provider("k", {});
+    const opts = { providers: { kubernetes: provider } };
+    const vso = new VaultSecretsOperator("vso", { vaultAddress: "http://vault.vault.svc:8200" }, opts);
+    new VaultSecretsOperator("vso-existing", { enabled: false, namespace: "vso-elsewhere", vaultAddress: "https://vault.example.com" }, opts);
+    new EnvironmentNamespace(
+        "dev",
+        {
+            namespace: "poc-dev",
+            environment: "dev",
+            vaultRole: "poc-dev-default",
+            registrySecretPath: "gitops-poc-dzha/platform/registry",
+            serviceAccounts: ["default", "deployer"],
+            protect: true,
+            crdDependencies: vso.crdDependencies,
+        },
+        opts,
+    );
     await settle();
 });
 
@@ -88,6 +94,17 @@ test("custom resources wait for the chart that brings their CRDs; with enabled:f
     const existing = one("kubernetes:secrets.hashicorp.com/v1beta1:VaultConnection", "vso-existing-default-connection");
     assert.equal(existing.inputs.metadata.namespace, "vso-elsewhere");
     assert.deepEqual(existing.dependencies, []);
+});
+
+test("every Kubernetes resource uses the provider given in the component's options, never a default provider", async () => {
+    const explicit = await providerRef(provider);
+    const children = recorded.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+    // vso: release + VaultConnection; vso-existing: VaultConnection; dev: Namespace, VaultAuth, VaultStaticSecret
+    assert.equal(children.length, 6);
+    for (const r of children) {
+        assert.equal(r.provider, explicit, `${r.type} ${r.name} uses the explicit kubernetes provider`);
+        assert.match(r.parent, /::gitops-platform:(vso:VaultSecretsOperator|kubernetes:EnvironmentNamespace)::/, `${r.name} is parented`);
+    }
 });
 
 test("every VSO custom resource matches the upstream CRD schema (unknown fields are errors)", (t) => {

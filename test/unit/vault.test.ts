@@ -3,7 +3,7 @@ import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
-import { MOCK_ORGANIZATION, installMocks, ofType, one, recorded, settle } from "../support/mocks";
+import { MOCK_ORGANIZATION, installMocks, ofType, one, providerRef, recorded, settle } from "../support/mocks";
 import { parsePolicy } from "../support/hcl";
 import { VaultPlatform } from "../../components/vault/VaultPlatform";
 import { EnvironmentAccess } from "../../components/vault/EnvironmentAccess";
@@ -12,39 +12,50 @@ import { stackIdentity } from "../../stacks/stackIdentity";
 const dev = stackIdentity(MOCK_ORGANIZATION, "gitops-platform", "dev", "gitops-poc-dzha");
 const prod = stackIdentity(MOCK_ORGANIZATION, "gitops-platform", "prod", "gitops-poc-dzha");
 
+let providers: { vault: vault.Provider; kubernetes: k8s.Provider };
+
 before(async () => {
     await installMocks("dev");
-    const providers = { vault: new vault.Provider("v", {}), kubernetes: new k8s.Provider("k", {}) };
-    const owned = new VaultPlatform("owned", {
-        pathPrefix: "gitops-poc-dzha",
-        registrySecretPath: dev.registrySecretPath,
-        registryPolicyName: dev.registryPolicyName,
-        tokenReviewerName: dev.tokenReviewerName,
-        ownerLabels: dev.labels,
-        protect: true,
-        providers,
-    });
-    new VaultPlatform("shared", {
-        pathPrefix: "gitops-poc-dzha",
-        manageKvMount: false,
-        kubernetesAuthMount: "kubernetes-prod",
-        kubernetesHost: "https://prod-api.example.com:6443",
-        registrySecretPath: prod.registrySecretPath,
-        registryPolicyName: prod.registryPolicyName,
-        tokenReviewerName: prod.tokenReviewerName,
-        ownerLabels: prod.labels,
-        providers,
-    });
-    new EnvironmentAccess("dev", {
-        environment: "dev",
-        namespace: "poc-dev",
-        kvMount: owned.kvMount,
-        pathPrefix: "gitops-poc-dzha",
-        authMount: owned.authMount,
-        serviceAccounts: ["default", "deployer"],
-        extraPolicies: [owned.registryPolicyName],
-        provider: providers.vault,
-    });
+    providers = { vault: new vault.Provider("v", {}), kubernetes: new k8s.Provider("k", {}) };
+    const owned = new VaultPlatform(
+        "owned",
+        {
+            pathPrefix: "gitops-poc-dzha",
+            registrySecretPath: dev.registrySecretPath,
+            registryPolicyName: dev.registryPolicyName,
+            tokenReviewerName: dev.tokenReviewerName,
+            ownerLabels: dev.labels,
+            protect: true,
+        },
+        { providers },
+    );
+    new VaultPlatform(
+        "shared",
+        {
+            pathPrefix: "gitops-poc-dzha",
+            manageKvMount: false,
+            kubernetesAuthMount: "kubernetes-prod",
+            kubernetesHost: "https://prod-api.example.com:6443",
+            registrySecretPath: prod.registrySecretPath,
+            registryPolicyName: prod.registryPolicyName,
+            tokenReviewerName: prod.tokenReviewerName,
+            ownerLabels: prod.labels,
+        },
+        { providers },
+    );
+    new EnvironmentAccess(
+        "dev",
+        {
+            environment: "dev",
+            namespace: "poc-dev",
+            kvMount: owned.kvMount,
+            pathPrefix: "gitops-poc-dzha",
+            authMount: owned.authMount,
+            serviceAccounts: ["default", "deployer"],
+            extraPolicies: [owned.registryPolicyName],
+        },
+        { providers: { vault: providers.vault } },
+    );
     await settle();
 });
 
@@ -134,5 +145,18 @@ test("every Vault resource uses the explicit provider and is parented to its com
     for (const r of recorded.filter((x) => x.type.startsWith("vault:") && x.custom)) {
         assert.match(r.provider, /pulumi:providers:vault::v::/, `${r.name} uses the explicit vault provider`);
         assert.match(r.parent, /gitops-platform:vault:(VaultPlatform|EnvironmentAccess)/, `${r.name} is parented`);
+    }
+});
+
+test("every child uses the provider of its package given in the component's options, never a default provider", async () => {
+    const explicit = { vault: await providerRef(providers.vault), kubernetes: await providerRef(providers.kubernetes) };
+    const children = recorded.filter((r) => r.custom && (r.type.startsWith("vault:") || r.type.startsWith("kubernetes:")));
+    assert.equal(children.filter((r) => r.type.startsWith("kubernetes:")).length, 6, "two token reviewers: SA, binding, token Secret");
+    for (const r of children) {
+        const pkg = r.type.split(":")[0] as "vault" | "kubernetes";
+        assert.equal(r.provider, explicit[pkg], `${r.type} ${r.name} uses the explicit ${pkg} provider`);
+    }
+    for (const r of children.filter((x) => x.type.startsWith("kubernetes:"))) {
+        assert.match(r.parent, /::gitops-platform:vault:VaultPlatform\$gitops-platform:kubernetes:TokenReviewer::/, `${r.name} is the reviewer's`);
     }
 });

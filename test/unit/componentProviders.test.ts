@@ -1,0 +1,140 @@
+/**
+ * Components take their providers through resource options: without the provider of a package
+ * their children need (or with another package's provider in its place) they stop with a clear
+ * error instead of letting the children fall back to the ambient default provider.
+ */
+import { before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as vault from "@pulumi/vault";
+import { constructed, installMocks, providerRef, recorded, settle, trackConstruction } from "../support/mocks";
+import { VaultPlatform } from "../../components/vault/VaultPlatform";
+import { EnvironmentAccess } from "../../components/vault/EnvironmentAccess";
+import { EnvironmentNamespace } from "../../components/kubernetes/EnvironmentNamespace";
+import { TokenReviewer } from "../../components/kubernetes/TokenReviewer";
+import { VaultSecretsOperator } from "../../components/vso/VaultSecretsOperator";
+import { ArgoCd } from "../../components/argocd/ArgoCd";
+
+let kubernetes: k8s.Provider;
+let vaultProvider: vault.Provider;
+
+before(async () => {
+    await installMocks("dev");
+    trackConstruction();
+    kubernetes = new k8s.Provider("k", {});
+    vaultProvider = new vault.Provider("v", {});
+});
+
+/** One constructor per component, with valid args; only the resource options vary. */
+const components: Record<string, { needs: string[]; create: (name: string, opts?: pulumi.ComponentResourceOptions) => unknown }> = {
+    VaultPlatform: {
+        needs: ["vault", "kubernetes"],
+        create: (name, opts) =>
+            new VaultPlatform(
+                name,
+                {
+                    pathPrefix: "gitops-poc-dzha",
+                    registrySecretPath: "gitops-poc-dzha/platform/stacks/dev/registry",
+                    registryPolicyName: "registry-read-dev",
+                    tokenReviewerName: `vault-token-reviewer-${name}`,
+                },
+                opts,
+            ),
+    },
+    EnvironmentAccess: {
+        needs: ["vault"],
+        create: (name, opts) =>
+            new EnvironmentAccess(
+                name,
+                { environment: "dev", namespace: "poc-dev", kvMount: "secret", pathPrefix: "gitops-poc-dzha", authMount: "kubernetes" },
+                opts,
+            ),
+    },
+    EnvironmentNamespace: {
+        needs: ["kubernetes"],
+        create: (name, opts) =>
+            new EnvironmentNamespace(
+                name,
+                { namespace: "poc-dev", environment: "dev", vaultRole: "poc-dev-default", registrySecretPath: "gitops-poc-dzha/platform/registry" },
+                opts,
+            ),
+    },
+    TokenReviewer: {
+        needs: ["kubernetes"],
+        create: (name, opts) => new TokenReviewer(name, { serviceAccountName: name, clusterRoleBindingName: name }, opts),
+    },
+    VaultSecretsOperator: {
+        needs: ["kubernetes"],
+        create: (name, opts) => new VaultSecretsOperator(name, { vaultAddress: "https://vault.example.com" }, opts),
+    },
+    ArgoCd: {
+        needs: ["kubernetes"],
+        create: (name, opts) =>
+            new ArgoCd(
+                name,
+                {
+                    repoPrefix: "https://gitlab.com/gitops-poc-dzha",
+                    repoUsername: "reader",
+                    repoPassword: pulumi.secret("token"),
+                    project: "poc",
+                    environments: [{ name: "dev", namespace: "poc-dev" }],
+                    appChart: { repoURL: "https://d7561985.github.io/k8app", chart: "app", version: "3.4.0" },
+                },
+                opts,
+            ),
+    },
+};
+
+/** What a component registered below itself (children, grandchildren), by name prefix. */
+function childrenOf(name: string) {
+    return constructed.filter((c) => c.name.startsWith(`${name}-`));
+}
+
+for (const [component, { needs, create }] of Object.entries(components)) {
+    test(`${component} without providers in its options stops, naming itself and the missing provider; no child is created`, () => {
+        const name = `${component.toLowerCase()}-none`;
+        assert.throws(
+            () => create(name),
+            (e: Error) => {
+                assert.match(e.message, new RegExp(`${component} "${name}" needs an explicit ${needs[0]} provider in its resource options`));
+                assert.match(e.message, new RegExp(`\\{ providers: \\{ ${needs[0]}: provider \\} \\}`), "says how to pass it");
+                assert.match(e.message, /default .* provider of the ambient configuration/, "says why");
+                return true;
+            },
+        );
+        assert.deepEqual(childrenOf(name), [], "nothing below the component was created");
+    });
+
+    for (const pkg of needs) {
+        test(`${component} without a ${pkg} provider (only the others) stops, naming the ${pkg} provider`, () => {
+            const name = `${component.toLowerCase()}-no-${pkg}`;
+            const others = Object.fromEntries(needs.filter((n) => n !== pkg).map((n) => [n, n === "vault" ? vaultProvider : kubernetes]));
+            assert.throws(() => create(name, { providers: others }), new RegExp(`needs an explicit ${pkg} provider`));
+            assert.deepEqual(childrenOf(name), []);
+        });
+    }
+
+    test(`${component} given another package's provider under providers.${needs[0]} stops`, () => {
+        const name = `${component.toLowerCase()}-swapped`;
+        const wrong = needs[0] === "vault" ? kubernetes : vaultProvider;
+        const providers = Object.fromEntries(needs.map((n) => [n, n === needs[0] ? wrong : n === "vault" ? vaultProvider : kubernetes]));
+        assert.throws(
+            () => create(name, { providers }),
+            new RegExp(`was given a pulumi:providers:${needs[0] === "vault" ? "kubernetes" : "vault"} provider under providers\\.${needs[0]}`),
+        );
+        assert.deepEqual(childrenOf(name), []);
+    });
+}
+
+test("a provider inherited from a parent component is enough, and reaches the children", async () => {
+    const outer = new pulumi.ComponentResource("test:index:Outer", "outer", {}, { providers: { kubernetes } });
+    new TokenReviewer("inherited", { serviceAccountName: "inherited", clusterRoleBindingName: "inherited" }, { parent: outer });
+    await settle();
+    const children = recorded.filter((r) => r.custom && r.name.startsWith("inherited-"));
+    assert.equal(children.length, 3);
+    const explicit = await providerRef(kubernetes);
+    for (const r of children) {
+        assert.equal(r.provider, explicit, `${r.name} uses the explicit kubernetes provider`);
+    }
+});
