@@ -7,14 +7,14 @@ import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, application
 
 /** Arguments of {@link ArgoCd}. */
 export interface ArgoCdArgs {
-    /** Install Argo CD with Helm; false when it is already installed. @default true */
-    enabled?: boolean;
-    /** Pinned `argo-cd` chart version. @default "10.1.1" */
-    chartVersion?: string;
-    /** Helm repository of the chart. @default "https://argoproj.github.io/argo-helm" */
-    chartRepo?: string;
-    /** Argo CD namespace. @default "argocd" */
-    namespace?: string;
+    /** Install Argo CD with Helm: true, or false when it is already installed. */
+    enabled: boolean;
+    /** Pinned `argo-cd` chart version, e.g. `10.1.1`. */
+    chartVersion: string;
+    /** Helm repository of the chart, e.g. `https://argoproj.github.io/argo-helm`. */
+    chartRepo: string;
+    /** Argo CD namespace, e.g. `argocd`. */
+    namespace: string;
     /** Repository URL prefix the repo-creds apply to, e.g. `https://gitlab.com/gitops-poc-dzha`. */
     repoPrefix: string;
     /**
@@ -30,12 +30,12 @@ export interface ArgoCdArgs {
     project: string;
     /** Environments the project may deploy to. */
     environments: EnvironmentSpec[];
-    /** Services; one Application per service × environment. @default [] */
-    services?: ServiceSpec[];
+    /** Services, one Application per service × environment; may be empty. */
+    services: ServiceSpec[];
     /** Chart the services are rendered with. */
     appChart: AppChartSpec;
-    /** Git revision of the service repos' `.cicd/` values. @default "HEAD" */
-    targetRevision?: string;
+    /** Git revision of the service repos' `.cicd/` values, e.g. `HEAD` or `main`. */
+    targetRevision: string;
 }
 
 /**
@@ -56,20 +56,20 @@ export class ArgoCd extends pulumi.ComponentResource {
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:argocd:ArgoCd", name, {}, opts);
         requireProvider(this, "kubernetes");
-        const namespace = args.namespace ?? "argocd";
+        const namespace = args.namespace;
         const childOpts = { parent: this };
-        const services = args.services ?? [];
+        const services = args.services;
 
         const crdDependencies: pulumi.Resource[] = [];
-        if (args.enabled ?? true) {
+        if (args.enabled) {
             crdDependencies.push(
                 pinnedRelease(
                     `${name}-release`,
                     {
                         releaseName: "argocd",
                         chart: "argo-cd",
-                        version: args.chartVersion ?? "10.1.1",
-                        repo: args.chartRepo ?? "https://argoproj.github.io/argo-helm",
+                        version: args.chartVersion,
+                        repo: args.chartRepo,
                         namespace,
                         // CRDs stay when the release is removed: deleting them would delete every Application.
                         values: { crds: { install: true, keep: true } },
@@ -143,7 +143,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                     services,
                     environments: args.environments,
                     appChart: args.appChart,
-                    targetRevision: args.targetRevision ?? "HEAD",
+                    targetRevision: args.targetRevision,
                 }),
             },
             crOpts,

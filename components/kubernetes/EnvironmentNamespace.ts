@@ -18,12 +18,12 @@ export interface EnvironmentNamespaceArgs {
     environment: string;
     /** Vault Kubernetes auth role the namespace logs in with, e.g. `poc-dev-default`. */
     vaultRole: pulumi.Input<string>;
-    /** Vault Kubernetes auth mount. @default "kubernetes" */
-    vaultAuthMount?: pulumi.Input<string>;
-    /** Audiences of the ServiceAccount token VSO requests. @default ["vault"] */
-    audiences?: string[];
-    /** KV v2 mount holding the registry credentials. @default "secret" */
-    kvMount?: pulumi.Input<string>;
+    /** Vault Kubernetes auth mount the namespace logs in at, e.g. `kubernetes`. */
+    vaultAuthMount: pulumi.Input<string>;
+    /** Audiences of the ServiceAccount token VSO requests (the Vault role's audience), e.g. `["vault"]`. */
+    audiences: string[];
+    /** KV v2 mount holding the registry credentials, e.g. `secret`. */
+    kvMount: pulumi.Input<string>;
     /** KV path (no mount, no `data/`) of the registry credentials, e.g. `gitops-poc-dzha/platform/registry`. */
     registrySecretPath: pulumi.Input<string>;
     /**
@@ -32,14 +32,14 @@ export interface EnvironmentNamespaceArgs {
      * once instead of after `refreshAfter`, before the old token is revoked. @default none
      */
     registrySecretVersion?: pulumi.Input<string | undefined>;
-    /** How often VSO re-reads the registry credentials. @default "1h" */
-    refreshAfter?: string;
-    /** ServiceAccounts whose `imagePullSecrets` get `regsecret` (those that exist). @default ["default"] */
-    serviceAccounts?: string[];
+    /** How often VSO re-reads the registry credentials, as a duration, e.g. `1h`. */
+    refreshAfter: string;
+    /** ServiceAccounts whose `imagePullSecrets` get `regsecret` (those that exist), e.g. `["default", "deployer"]`. */
+    serviceAccounts: string[];
     /** Extra labels on the Namespace, e.g. the owning stack (`gitops-platform/stack`). @default {} */
     labels?: Record<string, string>;
-    /** Protect the Namespace against deletion/replacement. @default false */
-    protect?: boolean;
+    /** Protect the Namespace against deletion/replacement, e.g. true in production. */
+    protect: boolean;
     /** Resources that bring the VSO CRDs (the operator's Helm release). @default [] */
     crdDependencies?: pulumi.Resource[];
 }
@@ -75,7 +75,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...childOpts, protect: args.protect ?? false },
+            { ...childOpts, protect: args.protect },
         );
         const namespace = ns.metadata.name;
         const crOpts = { ...childOpts, dependsOn: args.crdDependencies ?? [] };
@@ -88,11 +88,11 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
                 metadata: { name: VAULT_AUTH_NAME, namespace },
                 spec: {
                     method: "kubernetes",
-                    mount: args.vaultAuthMount ?? "kubernetes",
+                    mount: args.vaultAuthMount,
                     kubernetes: {
                         role: args.vaultRole,
                         serviceAccount: "default",
-                        audiences: args.audiences ?? ["vault"],
+                        audiences: args.audiences,
                     },
                 },
             },
@@ -108,9 +108,9 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
                 spec: {
                     vaultAuthRef: auth.metadata.name,
                     type: "kv-v2",
-                    mount: args.kvMount ?? "secret",
+                    mount: args.kvMount,
                     path: args.registrySecretPath,
-                    refreshAfter: args.refreshAfter ?? "1h",
+                    refreshAfter: args.refreshAfter,
                     destination: {
                         name: REGISTRY_SECRET_NAME,
                         create: true,
@@ -130,7 +130,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
 
         // regsecret joins each listed ServiceAccount's imagePullSecrets next to the other managers'
         // entries; a missing ServiceAccount is never created (see ServiceAccountPullSecret).
-        for (const sa of args.serviceAccounts ?? ["default"]) {
+        for (const sa of args.serviceAccounts) {
             new ServiceAccountPullSecret(
                 `${name}-sa-${sa}-pull-secret`,
                 { namespace, serviceAccount: sa, secretName: REGISTRY_SECRET_NAME },

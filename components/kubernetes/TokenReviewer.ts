@@ -4,8 +4,8 @@ import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link TokenReviewer}. */
 export interface TokenReviewerArgs {
-    /** Namespace of the reviewer ServiceAccount. @default "kube-system" */
-    namespace?: pulumi.Input<string>;
+    /** Namespace of the reviewer ServiceAccount, e.g. `kube-system`. */
+    namespace: pulumi.Input<string>;
     /** Name of the ServiceAccount (and prefix of its token Secret). @default "vault-token-reviewer" */
     serviceAccountName?: string;
     /** Name of the ClusterRoleBinding to `system:auth-delegator`; must be unique per cluster. @default "vault-token-reviewer" */
@@ -32,7 +32,7 @@ export class TokenReviewer extends pulumi.ComponentResource {
     constructor(name: string, args: TokenReviewerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:kubernetes:TokenReviewer", name, {}, opts);
         requireProvider(this, "kubernetes");
-        const namespace = args.namespace ?? "kube-system";
+        const namespace = args.namespace;
         const saName = args.serviceAccountName ?? "vault-token-reviewer";
         const childOpts = { parent: this };
 

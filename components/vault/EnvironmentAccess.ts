@@ -16,12 +16,12 @@ export interface EnvironmentAccessArgs {
     pathPrefix: string;
     /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
     authMount: pulumi.Input<string>;
-    /** ServiceAccounts of the namespace that may log in. @default ["default"] */
-    serviceAccounts?: string[];
-    /** Audience the login JWT must carry. @default "vault" */
-    audience?: string;
-    /** Token TTL, e.g. `1h`. @default "1h" */
-    tokenTtl?: string;
+    /** ServiceAccounts of the namespace that may log in, e.g. `["default", "deployer"]`. */
+    serviceAccounts: string[];
+    /** Audience the login JWT must carry, e.g. `vault`. */
+    audience: string;
+    /** Token TTL as a duration, e.g. `1h` or `1h30m`. */
+    tokenTtl: string;
     /** Extra policies attached to the role, e.g. the registry read policy. @default [] */
     extraPolicies?: pulumi.Input<string>[];
     /** Policy name. @default "<namespace>-read" */
@@ -62,11 +62,11 @@ export class EnvironmentAccess extends pulumi.ComponentResource {
             {
                 backend: args.authMount,
                 roleName: args.roleName ?? `${args.namespace}-default`,
-                boundServiceAccountNames: args.serviceAccounts ?? ["default"],
+                boundServiceAccountNames: args.serviceAccounts,
                 boundServiceAccountNamespaces: [args.namespace],
-                audience: args.audience ?? "vault",
+                audience: args.audience,
                 tokenPolicies: [policy.name, ...(args.extraPolicies ?? [])],
-                tokenTtl: durationToSeconds(args.tokenTtl ?? "1h"),
+                tokenTtl: durationToSeconds(args.tokenTtl),
             },
             childOpts,
         );

@@ -7,20 +7,20 @@ import type { MountInfo } from "./inventory";
 
 /** Arguments of {@link VaultPlatform}. */
 export interface VaultPlatformArgs {
-    /** KV v2 mount path. @default "secret" */
-    kvMount?: string;
-    /** Create (and own) the KV v2 mount; false when another stack or the operator owns it. @default true */
-    manageKvMount?: boolean;
+    /** KV v2 mount path, e.g. `secret`. */
+    kvMount: string;
+    /** Create (and own) the KV v2 mount: true for the stack that owns it, false when another stack or the operator does. */
+    manageKvMount: boolean;
     /** Prefix under the KV mount, e.g. the GitLab group. */
     pathPrefix: string;
-    /** Path of the Kubernetes auth backend. @default "kubernetes" */
-    kubernetesAuthMount?: string;
-    /** Kubernetes API address as Vault reaches it. @default "https://kubernetes.default.svc" */
-    kubernetesHost?: string;
+    /** Path of the Kubernetes auth backend, e.g. `kubernetes` or `kubernetes-prod`. */
+    kubernetesAuthMount: string;
+    /** Kubernetes API address as Vault reaches it, e.g. `https://kubernetes.default.svc` (Vault in the cluster) or `https://api.example.com:6443`. */
+    kubernetesHost: string;
     /** Cluster CA (PEM); defaults to the CA handed out with the reviewer token. */
     kubernetesCaCert?: pulumi.Input<string>;
-    /** Namespace of the token reviewer ServiceAccount. @default "kube-system" */
-    tokenReviewerNamespace?: string;
+    /** Namespace of the token reviewer ServiceAccount, e.g. `kube-system`. */
+    tokenReviewerNamespace: string;
     /** KV path (no mount, no `data/`) of this stack's registry credentials (vault/policies.ts `registrySecretPath`). */
     registrySecretPath: string;
     /** Name of this stack's policy that may read the registry credentials, e.g. `registry-read-dev`. */
@@ -35,8 +35,8 @@ export interface VaultPlatformArgs {
     existingAuthMount?: MountInfo;
     /** Description of an auth backend this stack creates (should name the owning stack). @default "Kubernetes auth for gitops-platform" */
     authDescription?: string;
-    /** Protect the KV mount and the auth backend against deletion/replacement. @default false */
-    protect?: boolean;
+    /** Protect the KV mount and the auth backend against deletion/replacement, e.g. true in production. */
+    protect: boolean;
 }
 
 /**
@@ -62,12 +62,10 @@ export class VaultPlatform extends pulumi.ComponentResource {
         super("gitops-platform:vault:VaultPlatform", name, {}, opts);
         requireProvider(this, "vault");
         requireProvider(this, "kubernetes");
-        const kvMount = args.kvMount ?? "secret";
-        const authPath = args.kubernetesAuthMount ?? "kubernetes";
-        const protect = args.protect ?? false;
+        const { kvMount, kubernetesAuthMount: authPath, protect } = args;
         const childOpts = { parent: this };
 
-        if (args.manageKvMount ?? true) {
+        if (args.manageKvMount) {
             this.mount = new vault.Mount(
                 `${name}-kv`,
                 {
@@ -107,7 +105,7 @@ export class VaultPlatform extends pulumi.ComponentResource {
             `${name}-kubernetes-auth-config`,
             {
                 backend: backend.path,
-                kubernetesHost: args.kubernetesHost ?? "https://kubernetes.default.svc",
+                kubernetesHost: args.kubernetesHost,
                 kubernetesCaCert: args.kubernetesCaCert ?? reviewer.caCert,
                 tokenReviewerJwt: reviewer.token,
                 disableIssValidation: true,

@@ -5,14 +5,14 @@ import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link VaultSecretsOperator}. */
 export interface VaultSecretsOperatorArgs {
-    /** Install the operator with Helm; false when it is already installed. @default true */
-    enabled?: boolean;
-    /** Pinned `vault-secrets-operator` chart version. @default "1.4.1" */
-    chartVersion?: string;
-    /** Helm repository of the chart. @default "https://helm.releases.hashicorp.com" */
-    chartRepo?: string;
-    /** Operator namespace (also where the default VaultConnection lives). @default "vault-secrets-operator-system" */
-    namespace?: string;
+    /** Install the operator with Helm: true, or false when it is already installed. */
+    enabled: boolean;
+    /** Pinned `vault-secrets-operator` chart version, e.g. `1.4.1`. */
+    chartVersion: string;
+    /** Helm repository of the chart, e.g. `https://helm.releases.hashicorp.com`. */
+    chartRepo: string;
+    /** Operator namespace (also where the default VaultConnection lives), e.g. `vault-secrets-operator-system`. */
+    namespace: string;
     /** Vault address as the operator reaches it. */
     vaultAddress: pulumi.Input<string>;
 }
@@ -31,18 +31,18 @@ export class VaultSecretsOperator extends pulumi.ComponentResource {
     constructor(name: string, args: VaultSecretsOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:vso:VaultSecretsOperator", name, {}, opts);
         requireProvider(this, "kubernetes");
-        const namespace = args.namespace ?? "vault-secrets-operator-system";
+        const namespace = args.namespace;
         const childOpts = { parent: this };
 
         this.crdDependencies = [];
-        if (args.enabled ?? true) {
+        if (args.enabled) {
             const release = pinnedRelease(
                 `${name}-release`,
                 {
                     releaseName: "vault-secrets-operator",
                     chart: "vault-secrets-operator",
-                    version: args.chartVersion ?? "1.4.1",
-                    repo: args.chartRepo ?? "https://helm.releases.hashicorp.com",
+                    version: args.chartVersion,
+                    repo: args.chartRepo,
                     namespace,
                     values: {
                         // The VaultConnection is managed below, so it stays under Pulumi's control.

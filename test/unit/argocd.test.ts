@@ -29,6 +29,8 @@ const services = [
     { name: "auth-adapter", repoURL: "https://gitlab.com/gitops-poc-dzha/auth-adapter.git", syncWave: 0 },
 ];
 const appChart = { repoURL: "https://d7561985.github.io/k8app", chart: "app", version: "3.4.0" };
+/** The argo-cd chart the stack config pins (stacks/schema.ts). */
+const chart = { chartVersion: "10.1.1", chartRepo: "https://argoproj.github.io/argo-helm" };
 
 let provider: k8s.Provider;
 
@@ -38,6 +40,9 @@ before(async () => {
     new ArgoCd(
         "argocd",
         {
+            enabled: true,
+            ...chart,
+            namespace: "argocd",
             repoPrefix: "https://gitlab.com/gitops-poc-dzha",
             repoUsername: "gitlab+deploy-token-7",
             repoPassword: pulumi.secret("gldt-repo-secret"),
@@ -45,6 +50,7 @@ before(async () => {
             environments,
             services,
             appChart,
+            targetRevision: "HEAD",
         },
         { providers: { kubernetes: provider } },
     );
@@ -52,13 +58,16 @@ before(async () => {
         "existing",
         {
             enabled: false,
+            ...chart,
             namespace: "argo",
             repoPrefix: "https://gitlab.example.com/team",
             repoUsername: "reader",
             repoPassword: "plain-input-still-secret",
             project: "team",
             environments,
+            services: [],
             appChart,
+            targetRevision: "HEAD",
         },
         { providers: { kubernetes: provider } },
     );
@@ -188,6 +197,8 @@ test("the read_repository deploy token is a child of ArgoCd, with an alias to it
         "argocd",
         {
             enabled: false,
+            ...chart,
+            namespace: "argocd",
             repoPrefix: "https://gitlab.com/gitops-poc-dzha",
             repoDeployToken: {
                 host: "gitlab.com",
@@ -199,7 +210,9 @@ test("the read_repository deploy token is a child of ArgoCd, with an alias to it
             },
             project: "poc",
             environments,
+            services: [],
             appChart,
+            targetRevision: "HEAD",
         },
         { providers: { kubernetes: provider } },
     );

@@ -34,10 +34,16 @@ const components: Record<string, { needs: string[]; create: (name: string, opts?
             new VaultPlatform(
                 name,
                 {
+                    kvMount: "secret",
+                    manageKvMount: true,
                     pathPrefix: "gitops-poc-dzha",
+                    kubernetesAuthMount: "kubernetes",
+                    kubernetesHost: "https://kubernetes.default.svc",
+                    tokenReviewerNamespace: "kube-system",
                     registrySecretPath: "gitops-poc-dzha/platform/stacks/dev/registry",
                     registryPolicyName: "registry-read-dev",
                     tokenReviewerName: `vault-token-reviewer-${name}`,
+                    protect: false,
                 },
                 opts,
             ),
@@ -47,7 +53,16 @@ const components: Record<string, { needs: string[]; create: (name: string, opts?
         create: (name, opts) =>
             new EnvironmentAccess(
                 name,
-                { environment: "dev", namespace: "poc-dev", kvMount: "secret", pathPrefix: "gitops-poc-dzha", authMount: "kubernetes" },
+                {
+                    environment: "dev",
+                    namespace: "poc-dev",
+                    kvMount: "secret",
+                    pathPrefix: "gitops-poc-dzha",
+                    authMount: "kubernetes",
+                    serviceAccounts: ["default"],
+                    audience: "vault",
+                    tokenTtl: "1h",
+                },
                 opts,
             ),
     },
@@ -56,17 +71,39 @@ const components: Record<string, { needs: string[]; create: (name: string, opts?
         create: (name, opts) =>
             new EnvironmentNamespace(
                 name,
-                { namespace: "poc-dev", environment: "dev", vaultRole: "poc-dev-default", registrySecretPath: "gitops-poc-dzha/platform/registry" },
+                {
+                    namespace: "poc-dev",
+                    environment: "dev",
+                    vaultRole: "poc-dev-default",
+                    vaultAuthMount: "kubernetes",
+                    audiences: ["vault"],
+                    kvMount: "secret",
+                    registrySecretPath: "gitops-poc-dzha/platform/registry",
+                    refreshAfter: "1h",
+                    serviceAccounts: ["default"],
+                    protect: false,
+                },
                 opts,
             ),
     },
     TokenReviewer: {
         needs: ["kubernetes"],
-        create: (name, opts) => new TokenReviewer(name, { serviceAccountName: name, clusterRoleBindingName: name }, opts),
+        create: (name, opts) => new TokenReviewer(name, { namespace: "kube-system", serviceAccountName: name, clusterRoleBindingName: name }, opts),
     },
     VaultSecretsOperator: {
         needs: ["kubernetes"],
-        create: (name, opts) => new VaultSecretsOperator(name, { vaultAddress: "https://vault.example.com" }, opts),
+        create: (name, opts) =>
+            new VaultSecretsOperator(
+                name,
+                {
+                    enabled: true,
+                    chartVersion: "1.4.1",
+                    chartRepo: "https://helm.releases.hashicorp.com",
+                    namespace: "vault-secrets-operator-system",
+                    vaultAddress: "https://vault.example.com",
+                },
+                opts,
+            ),
     },
     ArgoCd: {
         needs: ["kubernetes"],
@@ -74,12 +111,18 @@ const components: Record<string, { needs: string[]; create: (name: string, opts?
             new ArgoCd(
                 name,
                 {
+                    enabled: true,
+                    chartVersion: "10.1.1",
+                    chartRepo: "https://argoproj.github.io/argo-helm",
+                    namespace: "argocd",
                     repoPrefix: "https://gitlab.com/gitops-poc-dzha",
                     repoUsername: "reader",
                     repoPassword: pulumi.secret("token"),
                     project: "poc",
                     environments: [{ name: "dev", namespace: "poc-dev" }],
+                    services: [],
                     appChart: { repoURL: "https://d7561985.github.io/k8app", chart: "app", version: "3.4.0" },
+                    targetRevision: "HEAD",
                 },
                 opts,
             ),
@@ -129,7 +172,7 @@ for (const [component, { needs, create }] of Object.entries(components)) {
 
 test("a provider inherited from a parent component is enough, and reaches the children", async () => {
     const outer = new pulumi.ComponentResource("test:index:Outer", "outer", {}, { providers: { kubernetes } });
-    new TokenReviewer("inherited", { serviceAccountName: "inherited", clusterRoleBindingName: "inherited" }, { parent: outer });
+    new TokenReviewer("inherited", { namespace: "kube-system", serviceAccountName: "inherited", clusterRoleBindingName: "inherited" }, { parent: outer });
     await settle();
     const children = recorded.filter((r) => r.custom && r.name.startsWith("inherited-"));
     assert.equal(children.length, 3);

@@ -57,6 +57,20 @@ test("defaults follow the seed's conventions", () => {
     assert.equal(c.protect, false);
 });
 
+test("the schema supplies every default the components receive (they have none of their own)", () => {
+    const c = parseStackConfig(raw(base()), SECRET_KEYS, "dev");
+    assert.deepEqual(c.services, []);
+    assert.equal(c.vault.tokenReviewerNamespace, "kube-system");
+    assert.deepEqual(
+        [c.argocd.chartVersion, c.argocd.chartRepo, c.argocd.namespace, c.argocd.targetRevision, c.argocd.appChart],
+        ["10.1.1", "https://argoproj.github.io/argo-helm", "argocd", "HEAD", { repoURL: "https://d7561985.github.io/k8app", chart: "app", version: "3.4.0" }],
+    );
+    assert.deepEqual(
+        [c.vso.enabled, c.vso.chartVersion, c.vso.chartRepo, c.vso.namespace, c.vso.vaultAddress, c.vso.refreshAfter],
+        [true, "1.4.1", "https://helm.releases.hashicorp.com", "vault-secrets-operator-system", "https://vault.vault.svc:8200", "1h"],
+    );
+});
+
 test("protect defaults to true on a prod stack and can be overridden", () => {
     assert.equal(parseStackConfig(raw(base()), SECRET_KEYS, "prod").protect, true);
     assert.equal(parseStackConfig(raw(base()), SECRET_KEYS, "eu-prod").protect, true);

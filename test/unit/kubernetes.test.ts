@@ -13,15 +13,25 @@ before(async () => {
     await installMocks("dev");
     provider = new k8s.Provider("k", {});
     const opts = { providers: { kubernetes: provider } };
-    const vso = new VaultSecretsOperator("vso", { vaultAddress: "http://vault.vault.svc:8200" }, opts);
-    new VaultSecretsOperator("vso-existing", { enabled: false, namespace: "vso-elsewhere", vaultAddress: "https://vault.example.com" }, opts);
+    // The chart the stack config pins (stacks/schema.ts).
+    const chart = { chartVersion: "1.4.1", chartRepo: "https://helm.releases.hashicorp.com" };
+    const vso = new VaultSecretsOperator(
+        "vso",
+        { enabled: true, ...chart, namespace: "vault-secrets-operator-system", vaultAddress: "http://vault.vault.svc:8200" },
+        opts,
+    );
+    new VaultSecretsOperator("vso-existing", { enabled: false, ...chart, namespace: "vso-elsewhere", vaultAddress: "https://vault.example.com" }, opts);
     new EnvironmentNamespace(
         "dev",
         {
             namespace: "poc-dev",
             environment: "dev",
             vaultRole: "poc-dev-default",
+            vaultAuthMount: "kubernetes",
+            audiences: ["vault"],
+            kvMount: "secret",
             registrySecretPath: "gitops-poc-dzha/platform/registry",
+            refreshAfter: "1h",
             serviceAccounts: ["default", "deployer"],
             protect: true,
             crdDependencies: vso.crdDependencies,

@@ -20,7 +20,12 @@ before(async () => {
     const owned = new VaultPlatform(
         "owned",
         {
+            kvMount: "secret",
+            manageKvMount: true,
             pathPrefix: "gitops-poc-dzha",
+            kubernetesAuthMount: "kubernetes",
+            kubernetesHost: "https://kubernetes.default.svc",
+            tokenReviewerNamespace: "kube-system",
             registrySecretPath: dev.registrySecretPath,
             registryPolicyName: dev.registryPolicyName,
             tokenReviewerName: dev.tokenReviewerName,
@@ -32,14 +37,17 @@ before(async () => {
     new VaultPlatform(
         "shared",
         {
-            pathPrefix: "gitops-poc-dzha",
+            kvMount: "secret",
             manageKvMount: false,
+            pathPrefix: "gitops-poc-dzha",
             kubernetesAuthMount: "kubernetes-prod",
             kubernetesHost: "https://prod-api.example.com:6443",
+            tokenReviewerNamespace: "kube-system",
             registrySecretPath: prod.registrySecretPath,
             registryPolicyName: prod.registryPolicyName,
             tokenReviewerName: prod.tokenReviewerName,
             ownerLabels: prod.labels,
+            protect: false,
         },
         { providers },
     );
@@ -52,6 +60,8 @@ before(async () => {
             pathPrefix: "gitops-poc-dzha",
             authMount: owned.authMount,
             serviceAccounts: ["default", "deployer"],
+            audience: "vault",
+            tokenTtl: "1h",
             extraPolicies: [owned.registryPolicyName],
         },
         { providers: { vault: providers.vault } },
