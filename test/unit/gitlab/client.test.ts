@@ -13,8 +13,9 @@ after(async () => {
     await double.close();
 });
 
+/** A client with a generous timeout: under CI load (the Go build runs beside the unit tests) 300 ms was flaky; no test here waits for a timeout. */
 function client(token = API_TOKENS.owner) {
-    return new GitLabClient({ host: double.url, token, timeoutMs: 300, retry: { attempts: 2, baseDelayMs: 1 } });
+    return new GitLabClient({ host: double.url, token, timeoutMs: 5000, retry: { attempts: 2, baseDelayMs: 1 } });
 }
 
 describe("gitlabApiBaseUrl", () => {

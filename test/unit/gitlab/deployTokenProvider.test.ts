@@ -15,7 +15,7 @@ import type { GitLabDouble } from "../../support/gitlab-double/server";
 import { API_TOKENS, GROUP, NESTED_GROUP, allSecrets, startFixture } from "../../support/gitlab-double/fixture";
 
 const DAY = 86400000;
-const FAST = { timeoutMs: 300, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } };
+const FAST = { timeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 } };
 
 let double: GitLabDouble;
 before(async () => {
@@ -480,7 +480,7 @@ describe("GitLab errors", () => {
         double.inject({ method: "GET", path: /deploy_tokens\/\d+$/, hang: true, times: 3 });
         await rejectsWith(p.read(state.id, state.outs), (e) => {
             assert.equal(e.kind, "timeout");
-            assert.match(e.message, /did not answer within 300 ms/);
+            assert.match(e.message, new RegExp(`did not answer within ${FAST.timeoutMs} ms`));
             assert.match(e.message, /on all 3 attempts/);
         });
     });
