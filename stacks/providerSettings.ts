@@ -175,7 +175,7 @@ export function providerConfigProblems(raw: Record<string, string>, secretKeys: 
         const key = fullKey.slice(colon + 1);
         const table = PROVIDER_SETTINGS[ns];
         const known = Object.keys(table);
-        const setting = Object.hasOwn(table, key) ? table[key] : undefined;
+        const setting = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
         if (setting === undefined) {
             const guess = closest(key, known);
             problems.push({
