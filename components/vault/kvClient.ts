@@ -75,7 +75,7 @@ async function call(
             redirect: "error",
         });
     } catch (e) {
-        const reason = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e);
+        const reason = e instanceof Error ? ((e as { cause?: unknown }).cause instanceof Error ? ((e as { cause?: Error }).cause as Error).message : e.message) : String(e);
         throw new Error(`Vault ${where} at ${t.address} failed: ${reason.split(t.token).join("[token]")}`);
     }
     const text = await res.text();

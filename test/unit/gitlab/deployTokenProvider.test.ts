@@ -101,7 +101,7 @@ describe("create", () => {
         assert.equal(stored.expires_at, "2026-04-10T00:00:00.000Z");
         assert.deepEqual(stored.scopes, ["read_registry"]);
         assert.equal(outs.apiToken, API_TOKENS.owner, "kept for refresh/delete (marked secret by the resource)");
-        const post = double.requests.filter((r) => r.method === "POST").at(-1)!;
+        const post = double.requests.filter((r) => r.method === "POST").slice(-1)[0];
         assert.equal(post.rawUrl, "/api/v4/groups/acme%2Fplatform/deploy_tokens");
         assert.deepEqual(post.body, {
             name: "create-basic",
@@ -192,7 +192,7 @@ describe("preview stability and diff", () => {
         // Refresh and delete now use the new API token.
         const read = await p.read(state.id, outs);
         assert.equal(read.id, state.id);
-        assert.equal(double.requests.at(-1)!.privateToken, "glpat-rotated-api-token-abcdef");
+        assert.equal(double.requests.slice(-1)[0]!.privateToken, "glpat-rotated-api-token-abcdef");
     });
 });
 

@@ -113,7 +113,7 @@ describe("writes", () => {
         const e = await rejection(kv.writeData(t, { a: "lost" }, 1), "lost");
         assert.match(e.message, /HTTP 400 \(check-and-set parameter did not match the current version\)/);
         assert.deepEqual(double.latest("secret", t.path), { a: "2" }, "nothing overwritten");
-        const post = double.requests.filter((r) => r.method === "POST").at(-1)!;
+        const post = double.requests.filter((r) => r.method === "POST").slice(-1)[0];
         assert.deepEqual(post.body, { data: { a: "lost" }, options: { cas: 1 } });
     });
 
