@@ -35,12 +35,20 @@ for s in dev prod; do
   stack_cfg "$s" gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg group "$GL_GROUP" --arg name "e2e-$s" \
     '{host:"gitlab.example.com",apiUrl:$api,group:$group,deployToken:{name:$name,expiresInDays:30,rotateBeforeDays:7}}')"
   stack_cfg "$s" --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
-  stack_cfg "$s" gitops-platform:argocd '{"enabled":false}'
-  stack_cfg "$s" gitops-platform:vso '{"enabled":false}'
 done
+# Argo CD and VSO are installed once per cluster: on a shared cluster each stack gets its own
+# installation namespaces (their repo-creds, AppProject and default VaultConnection live there).
+stack_cfg dev gitops-platform:argocd '{"enabled":false}'
+stack_cfg dev gitops-platform:vso '{"enabled":false}'
+kubectl create namespace argocd-prod >/dev/null
+kubectl create namespace vso-prod >/dev/null
+stack_cfg prod gitops-platform:argocd '{"enabled":false,"namespace":"argocd-prod"}'
+stack_cfg prod gitops-platform:vso '{"enabled":false,"namespace":"vso-prod"}'
 stack_cfg dev kubernetes:kubeconfig "$KUBECONFIG"
 # prod: the kubeconfig's content (admin bearer token inside) as a secret, as a CI variable would give it
 stack_cfg prod --secret kubernetes:kubeconfig "$(cat "$KUBECONFIG")"
+# a stack named prod is protected by default; this one is destroyed at the end
+stack_cfg prod gitops-platform:protect false
 stack_cfg dev gitops-platform:environments '{"dev":{},"staging":{}}'
 stack_cfg prod gitops-platform:environments '{"prod":{}}'
 # OpenBao dev already mounts KV v2 at secret/; OpenBao reaches the API server on loopback.
