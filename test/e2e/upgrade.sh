@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: a stack made by the last release before per-stack registry secrets (commit
-# UPGRADE_FROM, default bc473bf) upgrades to this checkout as docs/ownership.md says: the two
-# documented `pulumi state delete`s, then one `pulumi up`. Real OpenBao and kube-apiserver.
+# UPGRADE_FROM, default bc473bf) upgrades to this checkout as docs/ownership.md says:
+# `npm run upgrade:retain-legacy -- --stack <stack>`, then one `pulumi up`. Real OpenBao and kube-apiserver.
 #   - the deploy tokens are kept (same GitLab ids, no new token);
 #   - the shared legacy registry secret and policy stay in Vault for the other stacks;
 #   - the stack's own registry secret holds the same credentials, owned by the stack;
@@ -51,12 +51,15 @@ else bad "old release: pulumi up"; tail -n 40 "$WORK/up-old.log" >&2; exit 1; fi
 LEGACY=$(vget "secret/data/$PREFIX/platform/registry" | jq -r '.data.data[".dockerconfigjson"]')
 TOKENS_BEFORE=$(gl_tokens | jq -c '[.[] | select(.revoked | not) | .id] | sort')
 
-step "the documented upgrade: two state deletes, one up"
+step "the documented upgrade: npm run upgrade:retain-legacy, one up"
 cp "$OLD/Pulumi.$STACK.yaml" "$WORK/"
 cd "$WORK"
-URNS=$(pulumi stack --show-urns --stack "$STACK" 2>/dev/null | grep -oE 'urn:pulumi:[^ ]*(SecretV2::registry-vault-secret|Policy::vault-registry-read)' || true)
-check "the two legacy resources are found by the documented grep" test "$(wc -w <<<"$URNS")" = 2
-for urn in $URNS; do pulumi state delete "$urn" --yes --stack "$STACK" >/dev/null 2>&1 || bad "state delete $urn"; done
+if bash "$ROOT/scripts/with-node.sh" node --import tsx "$ROOT/ops/retain-legacy.ts" --stack "$STACK" >"$WORK/retain.log" 2>&1 \
+   && [[ $(grep -c '^retainOnDelete: ' "$WORK/retain.log") == 2 ]]; then
+  ok "upgrade:retain-legacy marked the shared secret and policy"
+else
+  bad "upgrade:retain-legacy"; cat "$WORK/retain.log" >&2
+fi
 if run_pulumi preview-upgrade.log preview --diff --stack "$STACK"; then ok "preview of the upgrade"
 else bad "preview of the upgrade"; tail -n 40 "$WORK/preview-upgrade.log" >&2; fi
 check "the preview replaces no deploy token" bash -c "! grep -E 'GroupDeployToken.*(replace|create|delete)' '$WORK/preview-upgrade.log'"
