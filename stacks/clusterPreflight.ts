@@ -8,7 +8,7 @@
 import { ConfigError, ConfigProblem, PlatformConfig } from "./config";
 import { STACK_LABEL } from "./stackIdentity";
 import { REGISTRY_SECRET_NAME } from "../components/kubernetes/EnvironmentNamespace";
-import { entryIndex, kubernetesServiceAccountClient, listOwners, ServiceAccountClient } from "../components/kubernetes/pullSecretProvider";
+import { coreV1Client, entryIndex, kubernetesServiceAccountClient, listOwners, ServiceAccountClient } from "../components/kubernetes/pullSecretProvider";
 
 /** The kubeconfig the kubernetes provider uses (`kubernetes:kubeconfig`, `kubernetes:context`). */
 export function stackKubeconfig(): { kubeconfig?: string; context?: string } {
@@ -67,15 +67,7 @@ export type NamespaceLabelReader = (name: string) => Promise<Record<string, stri
 
 /** A NamespaceLabelReader over @kubernetes/client-node with the stack's kubeconfig. */
 export function kubernetesNamespaceLabels(src = stackKubeconfig()): NamespaceLabelReader {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-    const kc = new k8s.KubeConfig();
-    const given = (src.kubeconfig ?? "").trim();
-    if (given === "") kc.loadFromDefault();
-    else if (given.includes("\n") || given.startsWith("{") || given.startsWith("apiVersion")) kc.loadFromString(given);
-    else kc.loadFromFile(given);
-    if (src.context) kc.setCurrentContext(src.context);
-    const api = kc.makeApiClient(k8s.CoreV1Api);
+    const api = coreV1Client(src);
     return async (name) => {
         try {
             return (await api.readNamespace({ name })).metadata?.labels ?? {};

@@ -100,17 +100,31 @@ export interface KubeconfigSource {
     context?: string;
 }
 
-/** A client over @kubernetes/client-node (loaded at run time, so it is never serialized). */
-export function kubernetesServiceAccountClient(src: KubeconfigSource): ServiceAccountClient {
+/** @kubernetes/client-node, required at run time (the serialized provider never captures the module). */
+function clientNode(): typeof import("@kubernetes/client-node") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const k8s = require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+    return require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
+}
+
+/**
+ * A CoreV1 client over @kubernetes/client-node (loaded at run time with `require`, so it is never
+ * serialized) for a kubeconfig given as content, as a path, or (neither) KUBECONFIG / ~/.kube/config.
+ */
+export function coreV1Client(src: KubeconfigSource): import("@kubernetes/client-node").CoreV1Api {
+    const k8s = clientNode();
     const kc = new k8s.KubeConfig();
     const given = (src.kubeconfig ?? "").trim();
     if (given === "") kc.loadFromDefault();
     else if (given.includes("\n") || given.startsWith("{") || given.startsWith("apiVersion")) kc.loadFromString(given);
     else kc.loadFromFile(given);
     if (src.context) kc.setCurrentContext(src.context);
-    const api = kc.makeApiClient(k8s.CoreV1Api);
+    return kc.makeApiClient(k8s.CoreV1Api);
+}
+
+/** A ServiceAccountClient over `coreV1Client`. */
+export function kubernetesServiceAccountClient(src: KubeconfigSource): ServiceAccountClient {
+    const k8s = clientNode();
+    const api = coreV1Client(src);
     const status = (e: unknown) => Number((e as { code?: number; statusCode?: number })?.code ?? (e as { statusCode?: number })?.statusCode);
     return {
         async read(namespace, name) {

@@ -785,7 +785,7 @@ describe("closure serialization", () => {
             assert.equal(requires.length, 1, "required once");
             assert.match(
                 sf.text,
-                /function \/\*kubernetesServiceAccountClient\*\/\(src\)\s*\{[^]*?require\("@kubernetes\/client-node"\)/,
+                /function \/\*clientNode\*\/\(\)\s*\{[^]*?require\("@kubernetes\/client-node"\)/,
                 "inside the client's function, so it runs in the provider host",
             );
             for (const moduleCode of ["class KubeConfig", "class CoreV1Api", "ObjectSerializer", "loadFromClusterAndUser"]) {
