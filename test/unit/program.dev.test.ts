@@ -9,12 +9,23 @@ import { parsePolicy } from "../support/hcl";
 
 const GITLAB_TOKEN = "glpat-test-api-token-0123456789";
 const VAULT_TOKEN = "hvs.test-vault-root-token";
+/** The cluster admin's bearer token, inside a kubeconfig given as content with --secret (as CI passes it). */
+const KUBE_TOKEN = "kube-admin-bearer-token-0123456789abcdef";
+const KUBECONFIG = [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]",
+    `users: [{name: admin, user: {token: ${KUBE_TOKEN}}}]`,
+    "contexts: [{name: minikube, context: {cluster: c, user: admin}}]",
+    "current-context: minikube",
+    "",
+].join("\n");
 const REGISTRY_PATH = "gitops-poc-dzha/platform/stacks/dev/registry";
 let outputs: Record<string, any>;
 
 before(async () => {
-    const config = stackConfig("dev", { "gitops-platform:gitlabToken": GITLAB_TOKEN, "vault:token": VAULT_TOKEN });
-    outputs = await runProgram("dev", config, ["gitops-platform:gitlabToken", "vault:token"]);
+    const config = stackConfig("dev", { "gitops-platform:gitlabToken": GITLAB_TOKEN, "vault:token": VAULT_TOKEN, "kubernetes:kubeconfig": KUBECONFIG });
+    outputs = await runProgram("dev", config, ["gitops-platform:gitlabToken", "vault:token", "kubernetes:kubeconfig"]);
 });
 
 test("explicit providers from the stack's kubernetes:* and vault:* keys", () => {
@@ -173,7 +184,8 @@ test("stack outputs: names and paths, never a secret value", async () => {
 });
 
 test("no secret reaches any resource input in clear", () => {
-    const secrets = [GITLAB_TOKEN, VAULT_TOKEN, "mock-deploy-token", "mock-reviewer-jwt", Buffer.from("mock-reviewer-jwt").toString("base64")];
+    const secrets = [GITLAB_TOKEN, VAULT_TOKEN, KUBE_TOKEN, "mock-deploy-token", "mock-reviewer-jwt", Buffer.from("mock-reviewer-jwt").toString("base64")];
+    assert.ok(isSecretAt(one("pulumi:providers:kubernetes", "kubernetes").wire, "kubeconfig"), "the kubeconfig given as content is a secret input");
     const leaks = recorded.flatMap((r) =>
         clearStrings(r.wire)
             .filter((s) => secrets.some((x) => s.value.includes(x) || s.value.includes(Buffer.from(x).toString("base64"))))
