@@ -25,10 +25,20 @@ export function vaultEndpoint(): VaultEndpoint {
         token = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
     }
     if (address === "" || token === "") {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const all = Object.keys((require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).runtime.allConfig());
+        const login = all.filter((k) => /^vault:(authLogin|clientAuth)/.test(k));
+        const why =
+            login.length > 0
+                ? ` (${login.join(", ")} log the vault provider in, but the preflight and the registry secret writer ` +
+                  `call Vault themselves and need a token)`
+                : "";
         throw new ConfigError([
             {
                 key: address === "" ? "vault:address" : "vault:token",
-                message: "is required (or VAULT_ADDR / VAULT_TOKEN in the environment): the program reads what is already mounted in Vault",
+                message:
+                    "is required (or VAULT_ADDR / VAULT_TOKEN in the environment): the program reads what is already mounted " +
+                    `in Vault and writes the stack's registry secret${address === "" ? "" : why}`,
                 example: address === "" ? "vault:address: https://vault.example.com" : "pulumi config set --secret vault:token <token>",
             },
         ]);

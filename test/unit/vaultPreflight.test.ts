@@ -4,11 +4,15 @@
  * inventory (components/vault/inventory.ts readVaultInventory) is read from a double of Vault's
  * sys/mounts and sys/auth in Vault's response shape.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { after, before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigError, parseStackConfig, type PlatformConfig } from "../../stacks/config";
-import { inventoryProblems, vaultPreflight } from "../../stacks/vaultPreflight";
+import { inventoryProblems, vaultEndpoint, vaultPreflight } from "../../stacks/vaultPreflight";
 import { stackIdentity } from "../../stacks/stackIdentity";
 import { readVaultInventory, type MountInfo, type VaultInventory } from "../../components/vault/inventory";
 import { startVaultSysDouble, type VaultSysDouble } from "../support/vault-sys-double";
@@ -220,5 +224,28 @@ describe("readVaultInventory against Vault's sys/mounts and sys/auth", () => {
         assert.ok(e instanceof ConfigError);
         assert.deepEqual(e.problems.map((p) => p.key), ["gitops-platform:vault.kubernetesAuthMount"]);
         assert.match(e.message, /gitops-platform:vault\.kubernetesAuthMount: auth\/kubernetes\/ belongs to stack/);
+    });
+});
+
+describe("vaultEndpoint", () => {
+    it("without a token, the error names vault:token and says why an authLogin block is not enough", () => {
+        const saved = { token: process.env.VAULT_TOKEN, home: process.env.HOME };
+        delete process.env.VAULT_TOKEN;
+        process.env.HOME = fs.mkdtempSync(path.join(os.tmpdir(), "no-vault-token-"));
+        try {
+            pulumi.runtime.setAllConfig({ "vault:address": "https://vault.example.com", "vault:authLoginJwt": '{"role":"ci"}' }, []);
+            assert.throws(
+                () => vaultEndpoint(),
+                (e: Error) =>
+                    e instanceof ConfigError &&
+                    /vault:token: is required/.test(e.message) &&
+                    /vault:authLoginJwt log the vault provider in/.test(e.message) &&
+                    /pulumi config set --secret vault:token/.test(e.message),
+            );
+        } finally {
+            if (saved.token !== undefined) process.env.VAULT_TOKEN = saved.token;
+            process.env.HOME = saved.home;
+            pulumi.runtime.setAllConfig({}, []);
+        }
     });
 });
