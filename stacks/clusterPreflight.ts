@@ -7,17 +7,13 @@
  */
 import { ConfigError, ConfigProblem, PlatformConfig } from "./config";
 import { STACK_LABEL } from "./stackIdentity";
+import { rawConfig } from "./runtimeConfig";
 import { REGISTRY_SECRET_NAME } from "../components/kubernetes/EnvironmentNamespace";
-import { coreV1Client, entryIndex, kubernetesServiceAccountClient, listOwners, ServiceAccountClient } from "../components/kubernetes/pullSecretProvider";
+import { apiStatus, coreV1Client, entryIndex, kubernetesServiceAccountClient, listOwners, ServiceAccountClient } from "../components/kubernetes/pullSecretProvider";
 
 /** The kubeconfig the kubernetes provider uses (`kubernetes:kubeconfig`, `kubernetes:context`). */
 export function stackKubeconfig(): { kubeconfig?: string; context?: string } {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { getConfig(k: string): string | undefined };
-    return {
-        kubeconfig: runtimeConfig.getConfig("kubernetes:kubeconfig") || undefined,
-        context: runtimeConfig.getConfig("kubernetes:context") || undefined,
-    };
+    return { kubeconfig: rawConfig("kubernetes:kubeconfig"), context: rawConfig("kubernetes:context") };
 }
 
 /** One warning per listed ServiceAccount the stack cannot give `regsecret` as users might expect. */
@@ -72,7 +68,7 @@ export function kubernetesNamespaceLabels(src = stackKubeconfig()): NamespaceLab
         try {
             return (await api.readNamespace({ name })).metadata?.labels ?? {};
         } catch (e) {
-            if (Number((e as { code?: number }).code) === 404) return undefined;
+            if (apiStatus(e) === 404) return undefined;
             throw e;
         }
     };

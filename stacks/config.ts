@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { configSchema, RawPlatformConfig, SECRET_PATHS, TOP_LEVEL_KEYS } from "./schema";
 import { exampleFor } from "./examples";
+import { isSecretConfig } from "./runtimeConfig";
 import { providerConfigProblems } from "./providerSettings";
 
 /** The Pulumi project name; config keys are `gitops-platform:<key>`. */
@@ -252,9 +253,7 @@ function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
 
 /** Reads and validates this stack's `gitops-platform:*` config from the Pulumi engine. */
 export function loadConfig(): PlatformConfig {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
     const raw = pulumi.runtime.allConfig();
-    const secretKeys = new Set(Object.keys(raw).filter((k) => runtimeConfig.isConfigSecret(k)));
+    const secretKeys = new Set(Object.keys(raw).filter(isSecretConfig));
     return parseStackConfig(raw, secretKeys, pulumi.getStack());
 }

@@ -30,7 +30,7 @@ export async function runPlatform() {
     for (const warning of await inspect.serviceAccounts(config)) {
         pulumi.log.warn(warning);
     }
-    const outputs = buildPlatform(config, createProviders(), existing);
+    const outputs = buildPlatform(config, createProviders(), id, existing);
     return {
         /** Environment name → namespace. */
         namespaces: outputs.namespaces,

@@ -11,7 +11,7 @@ import { EnvironmentNamespace } from "../components/kubernetes/EnvironmentNamesp
 import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
-import { stackIdentity } from "./stackIdentity";
+import type { StackIdentity } from "./stackIdentity";
 import type { VaultInventory } from "../components/vault/inventory";
 
 /** What the stack exports: names and paths only, never a secret value. */
@@ -34,9 +34,8 @@ export interface PlatformOutputs {
  * Registers every resource of the platform for `cfg` and returns the stack outputs. `existing` is
  * what Vault already has at the KV and auth paths (stacks/vaultPreflight.ts), adopted as it is.
  */
-export function buildPlatform(cfg: PlatformConfig, providers: Providers, existing: VaultInventory = {}): PlatformOutputs {
+export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: StackIdentity, existing: VaultInventory = {}): PlatformOutputs {
     const v = cfg.vault;
-    const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), cfg.stack, cfg.pathPrefix);
 
     // Components get the explicit providers they need as resource options; their children inherit them.
     const platform = new VaultPlatform(

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
+import { isSecretConfig } from "./runtimeConfig";
 import { KUBERNETES_SETTINGS, ProviderSetting, VAULT_SETTINGS } from "./providerSettings";
 
 /** The providers every component receives. */
@@ -19,14 +20,8 @@ export interface Providers {
     vault: vault.Provider;
 }
 
-function isStoredSecret(fullKey: string): boolean {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(k: string): boolean };
-    return runtimeConfig.isConfigSecret(fullKey);
-}
-
 function read(cfg: pulumi.Config, key: string, s: ProviderSetting): unknown {
-    const secret = s.secret === true || isStoredSecret(`${cfg.name}:${key}`);
+    const secret = s.secret === true || isSecretConfig(`${cfg.name}:${key}`);
     switch (s.kind) {
         case "string":
             return secret ? cfg.getSecret(key) : cfg.get(key);

@@ -7,17 +7,16 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem, PlatformConfig } from "./config";
 import { AUTH_OWNER_MARKER } from "./stackIdentity";
+import { rawConfig } from "./runtimeConfig";
 import { isKvV2, readVaultInventory, VaultEndpoint, VaultInventory } from "../components/vault/inventory";
 
 
 /** The Vault endpoint the vault provider uses: `vault:address`/`vault:token`/`vault:namespace`, else VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE. */
 export function vaultEndpoint(): VaultEndpoint {
-    // The raw values: `pulumi.Config.get` would warn about reading the secret token in clear.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { getConfig(k: string): string | undefined };
-    const get = (k: string) => runtimeConfig.getConfig(`vault:${k}`) || undefined;
+    const get = (k: string) => rawConfig(`vault:${k}`);
     const address = get("address") ?? process.env.VAULT_ADDR ?? "";
     let token = get("token") ?? process.env.VAULT_TOKEN ?? "";
     if (token === "") {
@@ -25,9 +24,7 @@ export function vaultEndpoint(): VaultEndpoint {
         token = fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim() : "";
     }
     if (address === "" || token === "") {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const all = Object.keys((require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).runtime.allConfig());
-        const login = all.filter((k) => /^vault:(authLogin|clientAuth)/.test(k));
+        const login = Object.keys(pulumi.runtime.allConfig()).filter((k) => /^vault:(authLogin|clientAuth)/.test(k));
         const why =
             login.length > 0
                 ? ` (${login.join(", ")} log the vault provider in, but the preflight and the registry secret writer ` +
@@ -90,12 +87,16 @@ export function inventoryProblems(cfg: PlatformConfig, inv: VaultInventory, owne
     return problems;
 }
 
-/** Reads the inventory and throws a ConfigError when it contradicts the config. */
-export async function vaultPreflight(cfg: PlatformConfig, owner: string, endpoint: VaultEndpoint = vaultEndpoint()): Promise<VaultInventory> {
-    const inv = await readVaultInventory(endpoint, cfg.vault.kvMount, cfg.vault.kubernetesAuthMount);
+/** Returns `inv` when it agrees with the config; otherwise throws a ConfigError listing every problem. */
+export function checkInventory(cfg: PlatformConfig, inv: VaultInventory, owner: string): VaultInventory {
     const problems = inventoryProblems(cfg, inv, owner);
     if (problems.length > 0) {
         throw new ConfigError(problems);
     }
     return inv;
+}
+
+/** Reads the inventory and throws a ConfigError when it contradicts the config. */
+export async function vaultPreflight(cfg: PlatformConfig, owner: string, endpoint: VaultEndpoint = vaultEndpoint()): Promise<VaultInventory> {
+    return checkInventory(cfg, await readVaultInventory(endpoint, cfg.vault.kvMount, cfg.vault.kubernetesAuthMount), owner);
 }

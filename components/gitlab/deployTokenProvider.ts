@@ -20,6 +20,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import * as gitlab from "./client";
 import { providerCodeChanged } from "../dynamic/providerCode";
+import { configValue } from "../dynamic/providerConfig";
 
 /** Inputs of the dynamic resource (after `check`). */
 export interface GroupDeployTokenInputs {
@@ -185,8 +186,7 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
 
     return {
         async configure(req: pulumi.dynamic.ConfigureRequest) {
-            const value = req.config.get(settings.apiTokenConfigKey ?? gitlab.GITLAB_CONFIG_KEYS.apiToken);
-            configured.apiToken = value && value.trim() !== "" ? value : undefined;
+            configured.apiToken = configValue(req, settings.apiTokenConfigKey ?? gitlab.GITLAB_CONFIG_KEYS.apiToken);
         },
 
         async check(olds: Partial<GroupDeployTokenInputs>, news: Partial<GroupDeployTokenInputs>) {

@@ -21,6 +21,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { providerCodeChanged } from "../dynamic/providerCode";
+import { configValue } from "../dynamic/providerConfig";
 
 /** Field manager of the entries this provider adds. */
 export const FIELD_MANAGER = "gitops-platform";
@@ -121,17 +122,22 @@ export function coreV1Client(src: KubeconfigSource): import("@kubernetes/client-
     return kc.makeApiClient(k8s.CoreV1Api);
 }
 
+/** HTTP status of a failed @kubernetes/client-node call (`code`, or `statusCode` in older errors). */
+export function apiStatus(e: unknown): number {
+    const err = e as { code?: number; statusCode?: number } | undefined;
+    return Number(err?.code ?? err?.statusCode);
+}
+
 /** A ServiceAccountClient over `coreV1Client`. */
 export function kubernetesServiceAccountClient(src: KubeconfigSource): ServiceAccountClient {
     const k8s = clientNode();
     const api = coreV1Client(src);
-    const status = (e: unknown) => Number((e as { code?: number; statusCode?: number })?.code ?? (e as { statusCode?: number })?.statusCode);
     return {
         async read(namespace, name) {
             try {
                 return (await api.readNamespacedServiceAccount({ name, namespace })) as ServiceAccountLike;
             } catch (e) {
-                if (status(e) === 404) return undefined;
+                if (apiStatus(e) === 404) return undefined;
                 throw new Error(`reading ServiceAccount ${namespace}/${name}: ${e instanceof Error ? e.message : String(e)}`);
             }
         },
@@ -142,7 +148,7 @@ export function kubernetesServiceAccountClient(src: KubeconfigSource): ServiceAc
                     k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
                 )) as ServiceAccountLike;
             } catch (e) {
-                const code = status(e);
+                const code = apiStatus(e);
                 const why = code === 422 || code === 409 ? "it changed meanwhile (run again)" : e instanceof Error ? e.message : String(e);
                 throw new Error(`patching imagePullSecrets of ServiceAccount ${namespace}/${name}: ${why}`);
             }
@@ -169,12 +175,8 @@ export function makePullSecretProvider(clientFor?: (src: KubeconfigSource) => Se
 
     return {
         async configure(req: pulumi.dynamic.ConfigureRequest) {
-            const get = (k: string) => {
-                const v = req.config.get(k);
-                return v && v.trim() !== "" ? v : undefined;
-            };
-            configured.kubeconfig = get("kubernetes:kubeconfig");
-            configured.context = get("kubernetes:context");
+            configured.kubeconfig = configValue(req, "kubernetes:kubeconfig");
+            configured.context = configValue(req, "kubernetes:context");
         },
 
         async diff(_id: string, olds: PullSecretOutputs, news: PullSecretInputs) {

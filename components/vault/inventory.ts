@@ -6,6 +6,8 @@
  * Read with `GET /v1/sys/mounts` and `GET /v1/sys/auth` (capability `read` on both).
  */
 
+import { fetchFailure } from "./kvClient";
+
 /** How to reach Vault. */
 export interface VaultEndpoint {
     /** e.g. `https://vault.example.com:8200`. */
@@ -56,7 +58,7 @@ async function list(e: VaultEndpoint, what: "mounts" | "auth"): Promise<Record<s
     try {
         res = await fetch(url, { headers, signal: AbortSignal.timeout(e.timeoutMs ?? 15000) });
     } catch (err) {
-        const reason = err instanceof Error ? ((err as { cause?: unknown }).cause instanceof Error ? ((err as { cause?: Error }).cause as Error).message : err.message) : String(err);
+        const reason = fetchFailure(err);
         throw new Error(
             `cannot reach Vault at ${e.address} to check what is already mounted (GET sys/${what}): ${reason}. ` +
                 `Check vault:address (e.g. https://vault.example.com) and that Vault is reachable and unsealed.`,

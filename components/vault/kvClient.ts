@@ -53,6 +53,13 @@ export function kvUrl(address: string, mount: string, kind: "data" | "metadata",
     return `${base}/v1/${seg(mount)}/${kind}/${seg(path)}`;
 }
 
+/** Why a `fetch` failed: undici wraps the network error (ECONNREFUSED, a TLS error) in `cause`. */
+export function fetchFailure(e: unknown): string {
+    if (!(e instanceof Error)) return String(e);
+    const cause = (e as { cause?: unknown }).cause;
+    return cause instanceof Error ? cause.message : e.message;
+}
+
 /** Calls the API; returns the status and the parsed JSON body (undefined when empty). */
 async function call(
     t: VaultKvTarget,
@@ -75,8 +82,7 @@ async function call(
             redirect: "error",
         });
     } catch (e) {
-        const reason = e instanceof Error ? ((e as { cause?: unknown }).cause instanceof Error ? ((e as { cause?: Error }).cause as Error).message : e.message) : String(e);
-        throw new Error(`Vault ${where} at ${t.address} failed: ${reason.split(t.token).join("[token]")}`);
+        throw new Error(`Vault ${where} at ${t.address} failed: ${fetchFailure(e).split(t.token).join("[token]")}`);
     }
     const text = await res.text();
     let json: Record<string, unknown> | undefined;

@@ -21,6 +21,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import * as kv from "./kvClient";
 import { providerCodeChanged } from "../dynamic/providerCode";
+import { configValue } from "../dynamic/providerConfig";
 
 /** custom_metadata key naming the owning stack. */
 export const OWNER_KEY = "gitops-platform-owner";
@@ -148,13 +149,9 @@ export function makeOwnedKvSecretProvider(settings: OwnedKvSecretProviderSetting
 
     return {
         async configure(req: pulumi.dynamic.ConfigureRequest) {
-            const get = (k: string) => {
-                const v = req.config.get(k);
-                return v && v.trim() !== "" ? v : undefined;
-            };
-            configured.address = get("vault:address");
-            configured.token = get("vault:token");
-            configured.namespace = get("vault:namespace");
+            configured.address = configValue(req, "vault:address");
+            configured.token = configValue(req, "vault:token");
+            configured.namespace = configValue(req, "vault:namespace");
         },
 
         async check(_olds: Partial<OwnedKvSecretInputs>, news: Partial<OwnedKvSecretInputs>) {

@@ -2,8 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { constructed, installMocks, recorded, settle, trackConstruction, type Recorded } from "./mocks";
 import { inspect } from "../../stacks/main";
-import { inventoryProblems } from "../../stacks/vaultPreflight";
-import { ConfigError } from "../../stacks/config";
+import { checkInventory } from "../../stacks/vaultPreflight";
 
 /** The shared KV v2 mount as a Vault where another stack manages it would list it. */
 export const SHARED_KV_MOUNT = { type: "kv", description: "KV v2 secrets managed by gitops-platform", options: { version: "2" } };
@@ -14,12 +13,7 @@ export const SHARED_KV_MOUNT = { type: "kv", description: "KV v2 secrets managed
  * cluster inspection finds nothing to warn about. Tests may replace `inspect.*` afterwards.
  */
 export function offlineInspection(): void {
-    inspect.vault = async (cfg, owner) => {
-        const inv = cfg.vault.manageKvMount ? {} : { kvMount: SHARED_KV_MOUNT };
-        const problems = inventoryProblems(cfg, inv, owner);
-        if (problems.length > 0) throw new ConfigError(problems);
-        return inv;
-    };
+    inspect.vault = async (cfg, owner) => checkInventory(cfg, cfg.vault.manageKvMount ? {} : { kvMount: SHARED_KV_MOUNT }, owner);
     inspect.namespaces = async () => {};
     inspect.serviceAccounts = async () => [];
 }
