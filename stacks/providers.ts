@@ -48,9 +48,18 @@ export function providerArgs(namespace: string, settings: Record<string, Provide
     return args;
 }
 
-/** Kubernetes provider from every `kubernetes:*` key (`kubeconfig` as a secret, `context`, `clusterIdentifier`, …). */
+/**
+ * Defaults of the kubernetes provider that differ from the SDK's; a `kubernetes:*` key the stack
+ * sets wins (including `false`). `enablePatchForce`: every object this program applies is its
+ * own, so a hand edit (e.g. `kubectl label --overwrite`, field manager `kubectl-label`) is drift
+ * the next `up` overwrites instead of failing with a server-side apply field conflict.
+ */
+export const KUBERNETES_DEFAULTS: Readonly<Partial<k8s.ProviderArgs>> = { enablePatchForce: true };
+
+/** Kubernetes provider from every `kubernetes:*` key (`kubeconfig` as a secret, `context`, `clusterIdentifier`, …) over {@link KUBERNETES_DEFAULTS}. */
 export function kubernetesProvider(): k8s.Provider {
-    return new k8s.Provider("kubernetes", providerArgs("kubernetes", KUBERNETES_SETTINGS) as k8s.ProviderArgs);
+    const args = { ...KUBERNETES_DEFAULTS, ...providerArgs("kubernetes", KUBERNETES_SETTINGS) };
+    return new k8s.Provider("kubernetes", args as k8s.ProviderArgs);
 }
 
 /** Vault provider from every `vault:*` key (`address`, `token` and the auth-login blocks as secrets, `namespace`, …). */

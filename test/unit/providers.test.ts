@@ -164,6 +164,29 @@ test("clear-text scan: the kubeconfig's bearer token and every Vault credential 
     assert.deepEqual(leaks, []);
 });
 
+/** The kubernetes provider registered from exactly the raw `config` (after the earlier tests' registrations are dropped). */
+async function kubernetesProviderWith(config: Record<string, string>, secretKeys: string[] = []) {
+    recorded.length = 0;
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    createProviders();
+    await settle();
+    return one("pulumi:providers:kubernetes", "kubernetes");
+}
+
+test("enablePatchForce is on when the stack does not set kubernetes:enablePatchForce (a hand edit is overwritten, not a field conflict)", async () => {
+    const provider = await kubernetesProviderWith({ "kubernetes:context": "minikube" });
+    assert.equal(provider.inputs.enablePatchForce, "true");
+    assert.equal(provider.inputs.context, "minikube");
+});
+
+test("kubernetes:enablePatchForce set by the stack wins, false included", async () => {
+    assert.equal((await kubernetesProviderWith({ "kubernetes:enablePatchForce": "false" })).inputs.enablePatchForce, "false");
+    assert.equal((await kubernetesProviderWith({ "kubernetes:enablePatchForce": "true" })).inputs.enablePatchForce, "true");
+    const stored = await kubernetesProviderWith({ "kubernetes:enablePatchForce": "false" }, ["kubernetes:enablePatchForce"]);
+    assert.equal(stored.inputs.enablePatchForce, "false");
+    assert.ok(isSecretAt(stored.wire, "enablePatchForce"), "a value stored with --secret stays secret");
+});
+
 const P = "gitops-platform:";
 
 /** The committed dev stack plus `extra` raw keys, through the config validation every run starts with. */
