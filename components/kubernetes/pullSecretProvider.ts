@@ -10,9 +10,12 @@
 // - adds the entry with a JSON patch guarded by the resourceVersion, keeping every other entry;
 // - records whether it added the entry itself (`added`); on delete it removes only an entry it
 //   added, so the others' entries stay and an entry someone else put there is never taken away;
-// - reads the list back on refresh (`present`, `managers`): when another manager removed the entry
-//   after it was added, refresh shows it and the next `up` does not put it back (no fight with
-//   Helm or Argo CD self-heal); the program warns and recommends the pod-spec route.
+// - reads the list back on refresh (`present`, `managers`). A missing entry is drift the next `up`
+//   puts back (`added: true`) when nobody but this provider and interactive kubectl (field managers
+//   `kubectl`, `kubectl-*`: `kubectl patch`, `kubectl edit`, client-side `kubectl apply`) owns the
+//   list, or when there is no list at all: a hand edit does not win. When another manager (Helm,
+//   Argo CD self-heal, …) owns the list and removed an entry this provider added, the next `up`
+//   does not put it back (no fight); the program warns and recommends the pod-spec route.
 //
 // Closure-serialized into the state like every dynamic provider: the Kubernetes client is loaded
 // with `require` at run time (never captured), and the kubeconfig comes from the stack config
@@ -62,6 +65,23 @@ export function listOwners(sa: ServiceAccountLike, self: string = FIELD_MANAGER)
         if (mf.manager && mf.manager !== self && "f:imagePullSecrets" in fields) owners.add(mf.manager);
     }
     return [...owners].sort();
+}
+
+/** Field managers of interactive kubectl commands (`kubectl`, `kubectl-patch`, `kubectl-edit`, `kubectl-client-side-apply`, …). */
+export const KUBECTL_MANAGER = /^kubectl(-|$)/;
+
+/** Of the list's `managers` (as {@link listOwners} returns them), those that are not interactive kubectl: a chart, a controller. */
+export function foreignOwners(managers: readonly string[]): string[] {
+    return managers.filter((m) => !KUBECTL_MANAGER.test(m));
+}
+
+/**
+ * Whether a missing entry is put back: always when this provider did not add it (the ServiceAccount
+ * appeared, or the entry was someone else's); when it did, only if no foreign manager owns the list
+ * now (a hand edit with kubectl is drift, a chart's removal is not fought).
+ */
+export function restoresEntry(added: boolean, managers: readonly string[]): boolean {
+    return !added || foreignOwners(managers).length === 0;
 }
 
 /** Index of `name` in the list, or -1. */
@@ -161,13 +181,20 @@ export function makePullSecretProvider(clientFor?: (src: KubeconfigSource) => Se
     const configured: KubeconfigSource = {};
     const client = () => (clientFor ?? kubernetesServiceAccountClient)(configured);
 
-    /** Adds the entry unless it is there or the ServiceAccount is missing; `added` carries over. */
+    /**
+     * Adds the entry unless it is there, the ServiceAccount is missing, or a foreign manager removed
+     * the entry this provider added (see restoresEntry, decided on the live list); `added` carries over.
+     */
     const ensure = async (p: PullSecretInputs, addedBefore: boolean): Promise<PullSecretOutputs> => {
         const c = client();
         const sa = await c.read(p.namespace, p.serviceAccount);
         if (!sa) return { ...p, exists: false, present: false, added: false, managers: [] };
+        const managers = listOwners(sa);
         if (entryIndex(sa, p.secretName) >= 0) {
-            return { ...p, exists: true, present: true, added: addedBefore, managers: listOwners(sa) };
+            return { ...p, exists: true, present: true, added: addedBefore, managers };
+        }
+        if (!restoresEntry(addedBefore, managers)) {
+            return { ...p, exists: true, present: false, added: addedBefore, managers };
         }
         const after = await c.jsonPatch(p.namespace, p.serviceAccount, addPatch(sa, p.secretName));
         return { ...p, exists: true, present: true, added: true, managers: listOwners(after) };
@@ -181,10 +208,11 @@ export function makePullSecretProvider(clientFor?: (src: KubeconfigSource) => Se
 
         async diff(_id: string, olds: PullSecretOutputs, news: PullSecretInputs) {
             const replaces = (["namespace", "serviceAccount", "secretName"] as const).filter((k) => olds[k] !== news[k]);
-            // The ServiceAccount appeared (seen by a refresh) and lacks the entry nobody removed: add it.
-            // An entry this stack added and another manager removed is NOT put back (no fight).
-            const appeared = olds.exists === true && olds.present === false && olds.added !== true;
-            return { changes: replaces.length > 0 || appeared || providerCodeChanged(olds, news), replaces, deleteBeforeReplace: true };
+            // The entry is missing (seen by a refresh): the ServiceAccount appeared, or someone removed
+            // the entry. Put it back unless a foreign manager removed the one this stack added (no fight).
+            const missing = olds.exists === true && olds.present === false;
+            const restore = missing && restoresEntry(olds.added === true, olds.managers ?? []);
+            return { changes: replaces.length > 0 || restore || providerCodeChanged(olds, news), replaces, deleteBeforeReplace: true };
         },
 
         async create(inputs: PullSecretInputs) {
@@ -200,8 +228,8 @@ export function makePullSecretProvider(clientFor?: (src: KubeconfigSource) => Se
         },
 
         async update(_id: string, olds: PullSecretOutputs, news: PullSecretInputs) {
-            // After someone removed an entry this stack added, keep it removed (see diff).
-            if (olds.added && !olds.present && olds.exists) return { outs: { ...olds, ...news } };
+            // ensure keeps an entry a foreign manager removed removed (see diff), and puts back one a
+            // kubectl hand edit removed.
             return { outs: await ensure(news, olds.added === true) };
         },
 

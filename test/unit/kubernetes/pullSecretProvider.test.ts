@@ -16,10 +16,12 @@ import {
     FIELD_MANAGER,
     addPatch,
     entryIndex,
+    foreignOwners,
     kubernetesServiceAccountClient,
     listOwners,
     makePullSecretProvider,
     removePatch,
+    restoresEntry,
     type PullSecretInputs,
     type PullSecretOutputs,
     type ServiceAccountClient,
@@ -363,6 +365,25 @@ describe("pure helpers", () => {
         assert.deepEqual(listOwners({ metadata: {} }), []);
     });
 
+    it("foreignOwners / restoresEntry: kubectl and kubectl-* are hand edits; any other manager owning the list is not fought", () => {
+        const kubectl = ["kubectl", "kubectl-patch", "kubectl-edit", "kubectl-client-side-apply", "kubectl-label"];
+        assert.deepEqual(foreignOwners(kubectl), []);
+        assert.deepEqual(foreignOwners(["argocd-controller", "helm", "kubectl-patch", "kubectlx", "my-kubectl"]), [
+            "argocd-controller",
+            "helm",
+            "kubectlx",
+            "my-kubectl",
+        ]);
+        // an entry this provider added: put back only when no foreign manager owns the list
+        assert.equal(restoresEntry(true, []), true, "no list at all");
+        assert.equal(restoresEntry(true, kubectl), true);
+        assert.equal(restoresEntry(true, ["helm"]), false);
+        assert.equal(restoresEntry(true, ["kubectl-patch", "argocd-controller"]), false);
+        // an entry it did not add (the ServiceAccount appeared, or the entry was someone else's): added
+        assert.equal(restoresEntry(false, ["helm"]), true);
+        assert.equal(restoresEntry(false, []), true);
+    });
+
     it("entryIndex: the entry's position, -1 when absent or when there is no list", () => {
         assert.equal(entryIndex({ imagePullSecrets: [{ name: "other-creds" }, { name: "regsecret" }] }, "regsecret"), 1);
         assert.equal(entryIndex({ imagePullSecrets: [{ name: "regsecret" }] }, "regsecret"), 0);
@@ -542,7 +563,7 @@ describe("delete", () => {
 });
 
 describe("refresh and the next up", () => {
-    it("another manager removed the entry: refresh shows it, diff reports no change, an update keeps it removed", async () => {
+    it("another manager removed the entry: refresh shows it, diff reports no change, an update keeps it removed (no fight with a non-kubectl manager)", async () => {
         const cluster = new FakeCluster();
         cluster.create(NS, "app", ["other-creds"]);
         const p = provider(cluster);
@@ -567,6 +588,92 @@ describe("refresh and the next up", () => {
         assert.deepEqual(cluster.names(NS, "app"), ["other-creds"]);
         assert.equal(outs.present, false);
         assert.equal(outs.added, true);
+    });
+
+    it("argocd-controller removed the entry: no fight either", async () => {
+        const cluster = new FakeCluster();
+        cluster.create(NS, "app", ["other-creds"]);
+        const p = provider(cluster);
+        const state = await createVia(p, inputs());
+        cluster.applyList(NS, "app", "argocd-controller", ["other-creds"]);
+        const refreshed = await refresh(p, state);
+        assert.deepEqual(refreshed.outs.managers, ["argocd-controller"]);
+        const before = cluster.patches.length;
+        const { diff } = await upVia(p, refreshed, inputs());
+        assert.equal(diff.changes, false);
+        assert.equal(cluster.patches.length, before);
+        assert.deepEqual(cluster.names(NS, "app"), ["other-creds"]);
+    });
+
+    for (const manager of ["kubectl-patch", "kubectl-edit", "kubectl-client-side-apply", "kubectl"]) {
+        it(`${manager} removed the entry (a hand edit): refresh shows it, diff reports a change, the update puts it back`, async () => {
+            const cluster = new FakeCluster();
+            cluster.create(NS, "app", ["other-creds"]);
+            const p = provider(cluster);
+            const state = await createVia(p, inputs());
+            cluster.patchAs(NS, "app", manager, [{ op: "remove", path: `/imagePullSecrets/${entryIndex(cluster.get(NS, "app")!, "regsecret")}` }]);
+            assert.deepEqual(cluster.names(NS, "app"), ["other-creds"]);
+            const refreshed = await refresh(p, state);
+            assert.deepEqual([refreshed.outs.exists, refreshed.outs.present, refreshed.outs.added], [true, false, true]);
+            assert.deepEqual(refreshed.outs.managers, [manager]);
+
+            const { diff, outs } = await upVia(p, refreshed, inputs());
+            assert.equal(diff.changes, true, "drift: the next up restores it");
+            assert.deepEqual(diff.replaces, []);
+            assert.deepEqual(cluster.names(NS, "app"), ["other-creds", "regsecret"], "the other entries stay");
+            assert.deepEqual([outs.exists, outs.present, outs.added], [true, true, true]);
+            assert.equal((await p.diff(refreshed.id, outs, inputs())).changes, false, "quiet afterwards");
+        });
+    }
+
+    it("the whole list removed by hand (kubectl patch --type=json remove /imagePullSecrets): present false, managers [], up restores it", async () => {
+        const cluster = new FakeCluster();
+        cluster.create(NS, "default");
+        const p = provider(cluster);
+        const state = await createVia(p, inputs({ serviceAccount: "default" }));
+        cluster.patchAs(NS, "default", "kubectl-patch", [{ op: "remove", path: "/imagePullSecrets" }]);
+        assert.equal(cluster.get(NS, "default")!.imagePullSecrets, undefined);
+        const refreshed = await refresh(p, state);
+        assert.deepEqual([refreshed.outs.exists, refreshed.outs.present, refreshed.outs.added], [true, false, true]);
+        assert.deepEqual(refreshed.outs.managers, [], "as a real API server records it: nobody owns a list that is gone");
+
+        const { diff, outs } = await upVia(p, refreshed, inputs({ serviceAccount: "default" }));
+        assert.equal(diff.changes, true);
+        assert.deepEqual(cluster.names(NS, "default"), ["regsecret"]);
+        assert.deepEqual(cluster.patches[cluster.patches.length - 1].patch[1], { op: "add", path: "/imagePullSecrets", value: [{ name: "regsecret" }] });
+        assert.deepEqual([outs.present, outs.added], [true, true]);
+    });
+
+    it("an entry the old scripts put there (added false) removed by hand: put back, and now added by this stack", async () => {
+        const cluster = new FakeCluster();
+        cluster.create(NS, "default", ["regsecret"], "kubectl-patch");
+        const p = provider(cluster);
+        const state = await createVia(p, inputs({ serviceAccount: "default" }));
+        assert.equal(state.outs.added, false);
+        cluster.patchAs(NS, "default", "kubectl-edit", [{ op: "remove", path: "/imagePullSecrets/0" }]);
+        const refreshed = await refresh(p, state);
+        const { diff, outs } = await upVia(p, refreshed, inputs({ serviceAccount: "default" }));
+        assert.equal(diff.changes, true);
+        assert.deepEqual(cluster.names(NS, "default"), ["regsecret"]);
+        assert.equal(outs.added, true, "removed on delete from now on");
+    });
+
+    it("an update without refresh (new provider code) reads the live list: a kubectl removal is put back, a helm removal is not", async () => {
+        const withCode = (code: string, over: Partial<PullSecretInputs> = {}) => ({ ...inputs(over), __provider: code }) as PullSecretInputs;
+        const cluster = new FakeCluster();
+        cluster.create(NS, "hand", ["other-creds"]);
+        cluster.create(NS, "chart", ["other-creds"]);
+        const p = provider(cluster);
+        const hand = await createVia(p, inputs({ serviceAccount: "hand" }));
+        const chart = await createVia(p, inputs({ serviceAccount: "chart" }));
+        cluster.patchAs(NS, "hand", "kubectl-patch", [{ op: "remove", path: "/imagePullSecrets/1" }]);
+        cluster.applyList(NS, "chart", "helm", ["other-creds"]);
+        for (const [state, sa] of [[hand, "hand"], [chart, "chart"]] as const) {
+            const olds = { ...state.outs, __provider: "exports.handler = old" } as PullSecretOutputs;
+            await upVia(p, { id: state.id, outs: olds }, withCode("exports.handler = new", { serviceAccount: sa }));
+        }
+        assert.deepEqual(cluster.names(NS, "hand"), ["other-creds", "regsecret"]);
+        assert.deepEqual(cluster.names(NS, "chart"), ["other-creds"]);
     });
 
     it("a missing ServiceAccount appeared: refresh shows it, diff reports a change, the update adds the entry", async () => {
@@ -803,6 +910,29 @@ describe("closure serialization", () => {
             assert.ok(api.requests.some((r) => r.method === "PATCH" && r.authorization === `Bearer ${BEARER}`));
             await revived.delete(state.id, state.outs);
             assert.deepEqual(cluster.names(NS, "app"), ["other-creds"]);
+        } finally {
+            await api.close();
+        }
+    });
+    it("the revived provider carries the kubectl rule: a hand-removed entry is put back, a helm-removed one is not", async () => {
+        const cluster = new FakeCluster();
+        const api = await startApiServer(cluster);
+        try {
+            const fresh = makePullSecretProvider();
+            const sf = await pulumi.runtime.serializeFunction(() => fresh, { allowSecrets: false });
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const revived = require("require-from-string")(sf.text).handler() as Provider;
+            await revived.configure(stackConfig({ "kubernetes:kubeconfig": kubeconfig(api.url) }));
+            cluster.create(NS, "hand", ["other-creds"]);
+            cluster.create(NS, "chart", ["other-creds"]);
+            const hand = await createVia(revived, inputs({ serviceAccount: "hand" }));
+            const chart = await createVia(revived, inputs({ serviceAccount: "chart" }));
+            cluster.patchAs(NS, "hand", "kubectl-patch", [{ op: "remove", path: "/imagePullSecrets" }]);
+            cluster.applyList(NS, "chart", "helm", ["other-creds"]);
+            assert.equal((await upVia(revived, await refresh(revived, hand), inputs({ serviceAccount: "hand" }))).diff.changes, true);
+            assert.equal((await upVia(revived, await refresh(revived, chart), inputs({ serviceAccount: "chart" }))).diff.changes, false);
+            assert.deepEqual(cluster.names(NS, "hand"), ["regsecret"]);
+            assert.deepEqual(cluster.names(NS, "chart"), ["other-creds"]);
         } finally {
             await api.close();
         }
