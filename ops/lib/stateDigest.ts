@@ -1,0 +1,12 @@
+/**
+ * Proof that a check is read-only: the sha256 of the stack's exported state (the same bytes
+ * `pulumi stack export` prints), taken before and after.
+ */
+import { createHash } from "node:crypto";
+import type { Stack } from "@pulumi/pulumi/automation";
+
+/** sha256 (hex) of the stack's exported deployment. */
+export async function stateDigest(stack: Stack): Promise<string> {
+    const state = await stack.exportStack();
+    return createHash("sha256").update(JSON.stringify(state.deployment)).digest("hex");
+}
