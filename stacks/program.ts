@@ -28,6 +28,10 @@ export interface PlatformOutputs {
     argocdNamespace: string;
     /** Applications the bootstrap ApplicationSet generates. */
     applications: string[];
+    /** Expiry (ISO 8601) of the managed `read_registry` deploy token; absent with static registry credentials only. */
+    registryTokenExpiresAt?: pulumi.Output<string | undefined>;
+    /** Expiry (ISO 8601) of the managed Argo CD `read_repository` deploy token; absent without `gitlab.deployToken`. */
+    repoTokenExpiresAt?: pulumi.Output<string>;
 }
 
 /**
@@ -63,18 +67,19 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
     // Deploy tokens are managed when gitlab.deployToken is set (the schema then requires gitlabToken).
     const deployToken = cfg.gitlab.deployToken;
     const apiToken = deployToken ? cfg.gitlabToken : undefined;
+    const registryGitLab =
+        deployToken && apiToken
+            ? {
+                  host: cfg.gitlab.host,
+                  apiUrl: cfg.gitlab.apiUrl,
+                  group: cfg.gitlab.group,
+                  registryHost: cfg.gitlab.registryHost,
+                  deployToken,
+                  apiToken,
+              }
+            : undefined;
     const registry = new RegistryCredentials("registry", {
-        gitlab:
-            deployToken && apiToken
-                ? {
-                      host: cfg.gitlab.host,
-                      apiUrl: cfg.gitlab.apiUrl,
-                      group: cfg.gitlab.group,
-                      registryHost: cfg.gitlab.registryHost,
-                      deployToken,
-                      apiToken,
-                  }
-                : undefined,
+        gitlab: registryGitLab,
         staticCredentials: cfg.registry ? [cfg.registry] : undefined,
         kvMount: platform.kvMount,
         secretPath: id.registrySecretPath,
@@ -181,5 +186,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         vaultAuthMount: platform.authMount,
         argocdNamespace: argocd.namespace,
         applications: argocd.applicationNames,
+        registryTokenExpiresAt: registryGitLab ? registry.tokenExpiresAt : undefined,
+        repoTokenExpiresAt: argocd.repoTokenExpiresAt,
     };
 }

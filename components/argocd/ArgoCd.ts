@@ -52,6 +52,8 @@ export class ArgoCd extends pulumi.ComponentResource {
     public readonly applicationSetName: string;
     /** Names of the Applications the ApplicationSet generates. */
     public readonly applicationNames: string[];
+    /** When the managed `read_repository` deploy token expires (ISO 8601, not secret); undefined without `repoDeployToken`. */
+    public readonly repoTokenExpiresAt: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:argocd:ArgoCd", name, {}, opts);
@@ -82,6 +84,7 @@ export class ArgoCd extends pulumi.ComponentResource {
 
         let repoUsername = args.repoUsername;
         let repoPassword = args.repoPassword;
+        let repoTokenExpiresAt: pulumi.Output<string> | undefined;
         if (args.repoDeployToken) {
             const token = new GroupDeployToken(
                 `${name}-repo-token`,
@@ -91,6 +94,7 @@ export class ArgoCd extends pulumi.ComponentResource {
             );
             repoUsername = token.username;
             repoPassword = token.token;
+            repoTokenExpiresAt = token.expiresAt;
         }
         if (repoUsername === undefined || repoPassword === undefined) {
             throw new Error("ArgoCd needs repoDeployToken, or repoUsername and repoPassword, for the repo-creds Secret");
@@ -151,6 +155,12 @@ export class ArgoCd extends pulumi.ComponentResource {
 
         this.namespace = namespace;
         this.applicationNames = services.flatMap((s) => args.environments.map((e) => `${s.name}-${e.name}`));
-        this.registerOutputs({ namespace, applicationSetName: this.applicationSetName, applicationNames: this.applicationNames });
+        this.repoTokenExpiresAt = repoTokenExpiresAt;
+        this.registerOutputs({
+            namespace,
+            applicationSetName: this.applicationSetName,
+            applicationNames: this.applicationNames,
+            repoTokenExpiresAt: this.repoTokenExpiresAt,
+        });
     }
 }

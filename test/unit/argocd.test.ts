@@ -7,6 +7,7 @@ import {
     GITLAB_DEPLOY_TOKEN_TYPE,
     installMocks,
     isSecretAt,
+    isSecretOutput,
     kubernetesKind,
     ofType,
     one,
@@ -33,11 +34,13 @@ const appChart = { repoURL: "https://d7561985.github.io/k8app", chart: "app", ve
 const chart = { chartVersion: "10.1.1", chartRepo: "https://argoproj.github.io/argo-helm" };
 
 let provider: k8s.Provider;
+/** The component read with a configured user and token (no managed deploy token). */
+let withRepoUser: ArgoCd;
 
 before(async () => {
     await installMocks("dev");
     provider = new k8s.Provider("k", {});
-    new ArgoCd(
+    withRepoUser = new ArgoCd(
         "argocd",
         {
             enabled: true,
@@ -240,4 +243,13 @@ test("the read_repository deploy token is a child of ArgoCd, with an alias to it
     assert.equal(creds.inputs.stringData.username, "gitlab+deploy-token-argocd-repo-token", "repo-creds read with the token");
     assert.equal(creds.inputs.stringData.password, "mock-deploy-token-argocd-repo-token");
     assert.ok(isSecretAt(creds.wire, "stringData.password") || isSecretAt(creds.wire, "stringData"), "password is a secret");
+
+    // The managed token's expiry (the mocks' GroupDeployToken expiresAt), not secret, for the stack output repoTokenExpiresAt.
+    assert.ok(component.repoTokenExpiresAt, "repoTokenExpiresAt with a managed deploy token");
+    assert.equal(await valueOf(component.repoTokenExpiresAt), "2027-01-01");
+    assert.equal(await isSecretOutput(component.repoTokenExpiresAt), false, "an expiry date is not a secret");
+});
+
+test("no repoTokenExpiresAt without a managed deploy token (repoUsername + repoPassword)", () => {
+    assert.equal(withRepoUser.repoTokenExpiresAt, undefined);
 });

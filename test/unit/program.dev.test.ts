@@ -1,7 +1,7 @@
 /** The whole program driven by the committed Pulumi.dev.yaml, under mocks. */
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { GITLAB_DEPLOY_TOKEN_TYPE, OWNED_KV_SECRET_TYPE, clearStrings, isSecretAt, kubernetesKind, ofType, one, recorded } from "../support/mocks";
+import { GITLAB_DEPLOY_TOKEN_TYPE, OWNED_KV_SECRET_TYPE, clearStrings, isSecretAt, isSecretOutput, kubernetesKind, ofType, one, recorded } from "../support/mocks";
 import { resolveDeep, runProgram } from "../support/program";
 import { stackConfig } from "../support/stackConfig";
 import { crdSkipReason, validateCustomResource } from "../support/crds";
@@ -180,6 +180,15 @@ test("stack outputs: names and paths, never a secret value", async () => {
     const text = JSON.stringify(resolved);
     for (const secret of [GITLAB_TOKEN, VAULT_TOKEN, "mock-deploy-token", "mock-reviewer-jwt"]) {
         assert.ok(!text.includes(secret), `outputs do not contain ${secret}`);
+    }
+});
+
+test("stack outputs registryTokenExpiresAt and repoTokenExpiresAt: each managed deploy token's expiresAt, not secret", async () => {
+    for (const key of ["registryTokenExpiresAt", "repoTokenExpiresAt"]) {
+        assert.ok(key in outputs, `${key} is exported`);
+        assert.equal(await isSecretOutput(outputs[key]), false, `${key} is not secret`);
+        // the mocks report expiresAt 2027-01-01 for every GroupDeployToken
+        assert.equal((await resolveDeep(outputs[key])) as string, "2027-01-01", key);
     }
 });
 

@@ -118,6 +118,8 @@ test("outputs list the prod environment only", async () => {
     assert.equal(r.vaultAuthMount, "kubernetes-prod");
     assert.equal(r.registrySecretPath, `secret/data/${REGISTRY_PATH}`);
     assert.equal(r.applications.length, 5);
+    assert.equal(r.registryTokenExpiresAt, "2027-01-01", "prod's registry deploy token expiry");
+    assert.equal(r.repoTokenExpiresAt, "2027-01-01", "prod's Argo CD deploy token expiry");
 });
 
 // Last: runs the dev program in this process after prod's (its resources join `recorded`).

@@ -2,12 +2,14 @@
 import { before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { GITLAB_DEPLOY_TOKEN_TYPE, OWNED_KV_SECRET_TYPE, kubernetesKind, ofType, one } from "../support/mocks";
-import { runProgram } from "../support/program";
+import { resolveDeep, runProgram } from "../support/program";
 
 const P = "gitops-platform:";
 
+let outputs: Record<string, any>;
+
 before(async () => {
-    await runProgram(
+    outputs = await runProgram(
         "staging",
         {
             [`${P}environments`]: JSON.stringify({ staging: {} }),
@@ -34,6 +36,11 @@ test("deploy tokens are managed through the configured API URL, in the nested gr
         assert.equal(t.inputs.rotateBeforeDays, 7);
     }
     assert.deepEqual(tokens.map((t) => t.inputs.scopes[0]).sort(), ["read_registry", "read_repository"]);
+});
+
+test("static Docker Hub credentials next to the deploy token: both token expiry outputs are there", async () => {
+    const r = (await resolveDeep({ registry: outputs.registryTokenExpiresAt, repo: outputs.repoTokenExpiresAt })) as Record<string, string>;
+    assert.deepEqual(r, { registry: "2027-01-01", repo: "2027-01-01" });
 });
 
 test("one .dockerconfigjson at the staging stack's path: the GitLab registry plus both Docker Hub keys", () => {

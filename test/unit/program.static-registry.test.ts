@@ -8,6 +8,8 @@ const P = "gitops-platform:";
 const REGISTRY_PASSWORD = "static-registry-password-123";
 const REPO_TOKEN = "glpat-argocd-read-456";
 
+let outputs: Record<string, any>;
+
 before(async () => {
     const config: Record<string, string> = {
         [`${P}environments`]: JSON.stringify({ dev: { serviceAccounts: ["deployer"] } }),
@@ -18,12 +20,18 @@ before(async () => {
         [`${P}vso`]: JSON.stringify({ enabled: false }),
         [`${P}vault`]: JSON.stringify({ manageKvMount: false, pathPrefix: "apps" }),
     };
-    await runProgram("e2e", config, [`${P}registry`, `${P}argocdRepoToken`]);
+    outputs = await runProgram("e2e", config, [`${P}registry`, `${P}argocdRepoToken`]);
 });
 
 test("no GitLab API resources, no Helm releases", () => {
     assert.equal(ofType(GITLAB_DEPLOY_TOKEN_TYPE).length, 0);
     assert.equal(ofType("kubernetes:helm.sh/v3:Release").length, 0);
+});
+
+test("no token expiry outputs: registryTokenExpiresAt and repoTokenExpiresAt are absent when no deploy token is managed", () => {
+    assert.ok(!("registryTokenExpiresAt" in outputs), "registryTokenExpiresAt absent");
+    assert.ok(!("repoTokenExpiresAt" in outputs), "repoTokenExpiresAt absent");
+    assert.ok("registrySecretPath" in outputs, "the other outputs are there");
 });
 
 test("static credentials land in Vault at <pathPrefix>/platform/stacks/<stack>/registry as a secret", () => {

@@ -158,6 +158,8 @@ describe("RegistryCredentials", () => {
         ]);
         assert.equal(await value(full.tokenUsername), "gitlab+deploy-token-full-deploy-token");
         assert.equal(await (full.tokenUsername as unknown as { isSecret: Promise<boolean> }).isSecret, false, "username is not secret");
+        assert.equal(await value(full.tokenExpiresAt), "2027-01-01", "the deploy token's expiresAt (as the mocks report it)");
+        assert.equal(await (full.tokenExpiresAt as unknown as { isSecret: Promise<boolean> }).isSecret, false, "expiry is not secret");
         for (const c of [full, gitlabOnly, staticOnly]) {
             for (const [key, v] of Object.entries(c)) {
                 if (!pulumi.Output.isInstance(v)) continue;
@@ -190,6 +192,7 @@ describe("RegistryCredentials", () => {
             "registry.example.com": { username: "robot", password: "static-password-0004", auth: b64("robot:static-password-0004") },
         });
         assert.equal(await value(staticOnly.tokenUsername), undefined);
+        assert.equal(await value(staticOnly.tokenExpiresAt), undefined);
     });
 
     it("needs at least one credential source, and each registry once", () => {
