@@ -102,11 +102,13 @@ function replaceReasons(steps: StepRecord[]): string[] {
 
 /**
  * The changes of a preview: one per resource with a planned step, in the engine's order, with
- * noise (see noise.ts) removed; a resource is `drifted` when the refresh saw it deleted or changed.
+ * noise (see noise.ts) and component resources (no live object) removed; a resource is `drifted`
+ * when the refresh saw it deleted or changed.
  */
 export function changesOf(rec: PreviewRecord): Change[] {
     const byUrn = new Map<string, StepRecord[]>();
     for (const s of rec.steps) {
+        if (!s.custom) continue;
         const list = byUrn.get(s.urn) ?? [];
         list.push(s);
         byUrn.set(s.urn, list);

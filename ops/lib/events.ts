@@ -20,6 +20,8 @@ export interface StepRecord {
     keys?: string[];
     /** Whether the resource is protected (before or after the step). */
     protect: boolean;
+    /** False for component resources (groupings with no live object of their own). */
+    custom: boolean;
     /** A dynamic resource whose serialized provider code differs (a new version of the program). */
     providerCodeChanged?: boolean;
 }
@@ -79,6 +81,7 @@ function stepOf(m: StepEventMetadata): StepRecord {
         detailedDiff: (m.detailedDiff as StepRecord["detailedDiff"]) ?? undefined,
         keys: m.keys ?? undefined,
         protect: m.old?.protect === true || m.new?.protect === true,
+        custom: (m.new?.custom ?? m.old?.custom) !== false,
         providerCodeChanged: codeChanged(m.old?.inputs?.__provider, m.new?.inputs?.__provider),
     };
 }

@@ -1,0 +1,90 @@
+/**
+ * `npm run rotate -- --stack <name> [--out <dir>]`: the scheduled deploy token rotation.
+ *
+ * Runs `pulumi preview --refresh`; when it shows the GitLab deploy tokens being replaced (inside
+ * their `rotateBeforeDays` window, expired or revoked) and nothing else than them and what depends
+ * on them (the registry secret in Vault, the VaultStaticSecrets that re-sync it, Argo CD's
+ * repo-creds), runs `pulumi up` targeted at the tokens with their dependents. Anything else in the
+ * preview (a pending merge, drift elsewhere) stops it before applying anything: exit 4 and
+ * `<out>/rotate-<stack>.md` lists what else is pending, so a schedule never applies unrelated
+ * changes silently. Exit codes: 0 rotated or nothing due, 4 other changes pending, 1 error.
+ * GITOPS_PLATFORM_CLOCK (ISO 8601) moves the clock for rehearsals; never set it in production.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { changesOf, type Change } from "./lib/changes";
+import { EXIT, parse, runMain } from "./lib/cli";
+import { nowMs } from "./lib/clock";
+import { withDependents, type StateResourceLike } from "./lib/dependents";
+import { explain, meaningfulErrors } from "./lib/failures";
+import { cell, code, table } from "./lib/markdown";
+import { runPreview } from "./lib/preview";
+import { redactorFor } from "./lib/redact";
+import { openStack } from "./lib/stacks";
+
+const USAGE = "npm run rotate -- --stack <name> [--out <dir>]";
+
+/** The type of the GitLab deploy token resources. */
+export const DEPLOY_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupDeployToken";
+
+/** What a rotation run would do, from the preview's changes and the state's dependency graph. */
+export interface RotationPlan {
+    /** The token resources the preview replaces or creates. */
+    tokens: Change[];
+    /** Changes that are neither a token nor depend on one: they stop the rotation. */
+    others: Change[];
+}
+
+/** Splits the preview's changes into the rotation and everything else. */
+export function rotationPlan(changes: Change[], resources: StateResourceLike[]): RotationPlan {
+    const tokens = changes.filter((c) => c.type === DEPLOY_TOKEN_TYPE);
+    const tokenUrns = [...new Set([...resources.filter((r) => r.type === DEPLOY_TOKEN_TYPE).map((r) => r.urn), ...tokens.map((t) => t.urn)])];
+    const allowed = withDependents(resources, tokenUrns);
+    return { tokens, others: changes.filter((c) => !allowed.has(c.urn)) };
+}
+
+function othersMarkdown(stack: string, others: Change[]): string {
+    return [
+        `### Rotation of stack \`${stack}\` stopped: other changes are pending`,
+        "",
+        "The preview shows changes that are not the deploy token rotation. Nothing was applied. Deploy or revert them first (or run `npm run drift` to see drift), then rerun the rotate job.",
+        "",
+        table(["action", "resource", "type", "properties"], others.map((c) => [c.action, code(c.name), code(c.type), cell(c.paths.map(code).join(", ") || "—")]), 50_000, "see the job log"),
+    ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+    const opts = parse(argv, { stack: { type: "string" }, out: { type: "string" } }, USAGE);
+    if (!opts.stack) throw new Error(`name the stack: --stack <name> (e.g. --stack dev)\nusage: ${USAGE}`);
+    nowMs(); // an invalid GITOPS_PLATFORM_CLOCK fails here, before anything runs
+    const stack = await openStack(opts.stack, process.cwd());
+    const redact = redactorFor(await stack.getAllConfig());
+    const run = await runPreview(stack);
+    if (run.failure) {
+        const shown = (meaningfulErrors(run.record.errors.map((e) => e.message)).length ? meaningfulErrors(run.record.errors.map((e) => e.message)) : [run.failure.trim()]).map(redact);
+        console.error(shown.join("\n"));
+        console.error(`what to fix: ${explain(shown.join("\n")).fix}`);
+        return EXIT.error;
+    }
+    const state = await stack.exportStack();
+    const resources = ((state.deployment as { resources?: StateResourceLike[] }).resources ?? []);
+    const plan = rotationPlan(changesOf(run.record), resources);
+    if (plan.others.length > 0) {
+        const out = path.resolve(opts.out ?? "reports");
+        fs.mkdirSync(out, { recursive: true });
+        const md = othersMarkdown(opts.stack, plan.others);
+        fs.writeFileSync(path.join(out, `rotate-${opts.stack}.md`), md + "\n");
+        console.log(md);
+        return EXIT.otherChanges;
+    }
+    if (plan.tokens.length === 0) {
+        console.log(`stack ${opts.stack}: no deploy token due for rotation, nothing else pending`);
+        return EXIT.ok;
+    }
+    for (const t of plan.tokens) console.log(`rotating ${t.name} (${t.action}${t.drifted ? ", revoked or deleted in GitLab" : ""})`);
+    const up = await stack.up({ target: plan.tokens.map((t) => t.urn), targetDependents: true, refresh: true, color: "never" });
+    console.log(redact(up.stdout.split("\n").slice(-12).join("\n")));
+    return up.summary.result === "succeeded" ? EXIT.ok : EXIT.error;
+}
+
+if (require.main === module) runMain(main);
