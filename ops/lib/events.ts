@@ -81,7 +81,8 @@ function stepOf(m: StepEventMetadata): StepRecord {
         detailedDiff: (m.detailedDiff as StepRecord["detailedDiff"]) ?? undefined,
         keys: m.keys ?? undefined,
         protect: m.old?.protect === true || m.new?.protect === true,
-        custom: (m.new?.custom ?? m.old?.custom) !== false,
+        // the engine omits `custom` for component resources
+        custom: m.new?.custom === true || m.old?.custom === true,
         providerCodeChanged: codeChanged(m.old?.inputs?.__provider, m.new?.inputs?.__provider),
     };
 }

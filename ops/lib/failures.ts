@@ -17,14 +17,14 @@ export interface Failure {
 
 const RULES: { kind: FailureKind; test: RegExp; fix: string }[] = [
     {
-        kind: "vault-credentials",
-        test: /Vault .*refused|vault.*(permission denied|403|invalid token|missing client token)|VAULT_TOKEN/i,
-        fix: "the Vault token is missing, expired or lacks a capability: set vault:token (pulumi config set --secret vault:token …) or VAULT_TOKEN, see README 'Prerequisites'",
-    },
-    {
         kind: "vault",
         test: /cannot reach Vault|Vault is sealed|vault.*(connection refused|no such host|timeout|sealed)|vault:address/i,
         fix: "Vault is unreachable or sealed: check vault:address (e.g. https://vault.example.com:8200), the network from this runner, and that Vault is unsealed",
+    },
+    {
+        kind: "vault-credentials",
+        test: /Vault at \S+ refused|vault.*(permission denied|\(40[13]\)|invalid token|missing client token)|VAULT_TOKEN/i,
+        fix: "the Vault token is missing, expired or lacks a capability: set vault:token (pulumi config set --secret vault:token …) or VAULT_TOKEN, see README 'Prerequisites'",
     },
     {
         kind: "cluster-credentials",
