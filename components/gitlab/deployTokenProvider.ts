@@ -16,6 +16,12 @@
 // expiring; `diff` then reports a replacement on `expiresAt`. Replacement is create-before-delete
 // (`deleteBeforeReplace: false`): the new token exists, and dependents (the Vault secret) are
 // updated with it, before the old token is revoked.
+//
+// Clock: "now" for the rotation window and for a new `expiresAt` is the instant in the env var
+// GITOPS_PLATFORM_CLOCK when it is set (tests and rehearsals only: the e2e moves the clock into the
+// rotation window), else the real clock. It is read from `process.env` inside `clockNow` at every
+// call, in the provider host, so nothing about it is captured in the serialized provider. Refresh
+// keeps the real clock: a rehearsal clock never drops a token GitLab still accepts from the state.
 
 import type * as pulumi from "@pulumi/pulumi";
 import * as gitlab from "./client";
@@ -61,7 +67,7 @@ export interface DeployTokenProviderSettings {
     timeoutMs?: number;
     /** Retry policy for 5xx, timeouts and network errors (default 4 attempts, 500 ms doubling). */
     retry?: gitlab.RetryOptions;
-    /** Clock in ms since the epoch (default Date.now). */
+    /** Clock in ms since the epoch, for everything (default: {@link clockNow}, and Date.now on refresh). */
     now?: () => number;
     /**
      * Stack config key read in `configure` (default `gitops-platform:gitlabToken`). When the API
@@ -77,6 +83,28 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 function isUnknown(v: unknown): boolean {
     return v === UNKNOWN;
+}
+
+/** Env var that moves the provider's clock for tests and rehearsals (never in production), e.g. `2026-12-28T00:00:00Z`. */
+export const CLOCK_ENV = "GITOPS_PLATFORM_CLOCK";
+
+/**
+ * "Now" in ms since the epoch for the rotation window and new expiry dates: the ISO 8601 instant in
+ * GITOPS_PLATFORM_CLOCK when set (read at each call), else Date.now(). Set but not an ISO 8601
+ * instant: throws, naming the variable and a valid example. Same rule as the ops commands' clock.
+ */
+export function clockNow(env: Record<string, string | undefined> = process.env): number {
+    const name = CLOCK_ENV;
+    const v = env[name];
+    if (v === undefined || v.trim() === "") return Date.now();
+    const t = Date.parse(v.trim());
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v.trim()) || Number.isNaN(t)) {
+        throw new Error(
+            `${name}=${JSON.stringify(v)} is not an ISO 8601 instant, e.g. ${name}=2026-12-28T00:00:00Z ` +
+                `(it moves the deploy tokens' clock for tests and rehearsals; unset it to use the real clock)`,
+        );
+    }
+    return t;
 }
 
 /** Midnight UTC, `days` days after the current UTC date, as ISO 8601. */
@@ -166,7 +194,10 @@ function checkFailures(news: Partial<GroupDeployTokenInputs>): pulumi.dynamic.Ch
 
 /** Builds the provider. `settings` must stay plain data (it is serialized with the provider). */
 export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = {}): pulumi.dynamic.ResourceProvider {
-    const now = (): number => (settings.now ? settings.now() : Date.now());
+    // The rotation window and new expiry dates follow GITOPS_PLATFORM_CLOCK; refresh's "expired?"
+    // follows the real clock (and GitLab's own `expired` flag).
+    const now = (): number => (settings.now ? settings.now() : clockNow());
+    const realNow = (): number => (settings.now ? settings.now() : Date.now());
     const clientFor = (p: { host: string; apiToken: string }) =>
         new gitlab.GitLabClient({ host: p.host, token: p.apiToken, timeoutMs: settings.timeoutMs, retry: settings.retry });
     // Filled by configure() in the provider host; an object so the serialized functions share it.
@@ -190,11 +221,11 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
         },
 
         async check(olds: Partial<GroupDeployTokenInputs>, news: Partial<GroupDeployTokenInputs>) {
+            const t = now(); // an invalid GITOPS_PLATFORM_CLOCK fails here, on every preview and up
             const failures = checkFailures(news);
             const inputs: Partial<GroupDeployTokenInputs> = { ...news };
             delete inputs.expiresAt;
             if (failures.length === 0 && !isUnknown(news.expiresInDays)) {
-                const t = now();
                 const keep =
                     typeof olds.expiresAt === "string" &&
                     olds.expiresAt !== "" &&
@@ -242,7 +273,7 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
                 !current ||
                 current.revoked ||
                 current.expired ||
-                (current.expires_at !== null && Date.parse(current.expires_at) <= now());
+                (current.expires_at !== null && Date.parse(current.expires_at) <= realNow());
             if (gone) {
                 // An empty id tells the engine the resource no longer exists: `pulumi refresh` drops it
                 // from the state (visible drift), and the next `pulumi up` creates a new token.

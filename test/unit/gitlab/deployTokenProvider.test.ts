@@ -5,6 +5,8 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    CLOCK_ENV,
+    clockNow,
     computeExpiresAt,
     makeDeployTokenProvider,
     type GroupDeployTokenInputs,
@@ -19,6 +21,8 @@ const FAST = { timeoutMs: 1500, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs
 
 let double: GitLabDouble;
 before(async () => {
+    // The real clock unless a test sets GITOPS_PLATFORM_CLOCK (a rehearsal shell may have it set).
+    delete process.env[CLOCK_ENV];
     double = await startFixture();
 });
 after(async () => {
@@ -533,6 +537,125 @@ describe("closure serialization", () => {
         assert.match(String(e), /^GitLabApiError: GitLab rejected the API token/);
         assert.equal(typeof e.stack, "string");
         for (const s of allSecrets(double)) assert.ok(!e.message.includes(s));
+    });
+});
+
+/** Runs `fn` with GITOPS_PLATFORM_CLOCK set to `value` (unset for undefined), restoring it after. */
+async function withClock<T>(value: string | undefined, fn: () => Promise<T> | T): Promise<T> {
+    const saved = process.env[CLOCK_ENV];
+    if (value === undefined) delete process.env[CLOCK_ENV];
+    else process.env[CLOCK_ENV] = value;
+    try {
+        return await fn();
+    } finally {
+        if (saved === undefined) delete process.env[CLOCK_ENV];
+        else process.env[CLOCK_ENV] = saved;
+    }
+}
+
+/** Midnight UTC `days` days from the real today, as an ISO string and in ms. */
+function midnightIn(days: number): { iso: string; ms: number } {
+    const iso = computeExpiresAt(Date.now(), days);
+    return { iso, ms: Date.parse(iso) };
+}
+
+describe("GITOPS_PLATFORM_CLOCK (tests and rehearsals)", () => {
+    const state = (expiresAt: string) => {
+        const base = inputs({ name: "clock", expiresInDays: 90, rotateBeforeDays: 14 });
+        const checked = { ...base, expiresAt };
+        return { id: "7", inputs: checked, outs: { ...checked, tokenId: 7, username: "u", token: "gldt-x" } as GroupDeployTokenOutputs };
+    };
+
+    it("clockNow: the instant in the variable when set, the real clock when unset or empty", () => {
+        assert.equal(clockNow({ [CLOCK_ENV]: "2026-12-28T00:00:00Z" }), Date.UTC(2026, 11, 28));
+        assert.equal(clockNow({ [CLOCK_ENV]: "2026-12-28T12:30:00+02:00" }), Date.UTC(2026, 11, 28, 10, 30));
+        for (const env of [{}, { [CLOCK_ENV]: "" }, { [CLOCK_ENV]: "  " }]) {
+            const t = clockNow(env);
+            assert.ok(Math.abs(t - Date.now()) < 5000, `real clock for ${JSON.stringify(env)}`);
+        }
+    });
+
+    it("set: it is now for a new expiresAt (check and create)", async () => {
+        await withClock("2026-12-28T00:00:00Z", async () => {
+            const checked = await provider().check({}, inputs({ name: "clock-check", expiresInDays: 90 }));
+            assert.deepEqual(checked.failures, []);
+            assert.equal(checked.inputs.expiresAt, "2027-03-28T00:00:00.000Z", "2026-12-28 + 90 days");
+        });
+        const moved = midnightIn(10);
+        const { outs } = await withClock(moved.iso, () => createVia(provider(), inputs({ name: "clock-create", expiresInDays: 30 })));
+        assert.equal(outs.expiresAt, computeExpiresAt(moved.ms, 30));
+        assert.equal(double.token(GROUP, outs.tokenId)!.expires_at, outs.expiresAt, "the date GitLab got");
+        // create without a checked expiresAt computes it with the same clock
+        const direct = await withClock(moved.iso, () => provider().create(inputs({ name: "clock-create-direct", expiresInDays: 30 })));
+        assert.equal((direct.outs as GroupDeployTokenOutputs).expiresAt, computeExpiresAt(moved.ms, 30));
+    });
+
+    it("set inside the rotation window: the token is replaced; unset: it is not (read at each call, not when the provider was built)", async () => {
+        const expiry = midnightIn(60);
+        const old = state(expiry.iso);
+        const p = provider();
+        const plan = () => planVia(p, old, inputs({ name: "clock", expiresInDays: 90, rotateBeforeDays: 14 }));
+
+        const quiet = await withClock(undefined, plan);
+        assert.equal(quiet.diff.changes, false, "60 days before expiry by the real clock");
+        assert.equal(quiet.inputs.expiresAt, expiry.iso);
+
+        const rehearsal = new Date(expiry.ms - 5 * DAY).toISOString(); // 5 days before expiry, inside rotateBeforeDays 14
+        const due = await withClock(rehearsal, plan);
+        assert.equal(due.diff.changes, true);
+        assert.deepEqual(due.diff.replaces, ["expiresAt"]);
+        assert.equal(due.diff.deleteBeforeReplace, false);
+        assert.equal(due.inputs.expiresAt, computeExpiresAt(Date.parse(rehearsal), 90), "the new expiry counts from the moved clock");
+
+        const outside = await withClock(new Date(expiry.ms - 15 * DAY).toISOString(), plan);
+        assert.equal(outside.diff.changes, false, "15 days before expiry: outside the window");
+    });
+
+    it("set but invalid: check fails with an error naming GITOPS_PLATFORM_CLOCK and a valid example", async () => {
+        for (const bad of ["tomorrow", "Dec 28 2026", "2026-12-28", "2026-13-45T00:00:00Z", "1767000000000"]) {
+            await withClock(bad, async () => {
+                const e = await provider().check({}, inputs({ name: "clock-bad" })).then(
+                    () => assert.fail(`${bad} was accepted`),
+                    (err: unknown) => err,
+                );
+                assert.ok(e instanceof Error, String(e));
+                assert.match(e.message, /GITOPS_PLATFORM_CLOCK=.* is not an ISO 8601 instant/, bad);
+                assert.ok(e.message.includes(JSON.stringify(bad)), `the bad value is shown: ${e.message}`);
+                assert.match(e.message, /e\.g\. GITOPS_PLATFORM_CLOCK=2026-12-28T00:00:00Z/);
+            });
+        }
+    });
+
+    it("refresh keeps the real clock: a rehearsal clock past expiry does not drop a token GitLab still accepts", async () => {
+        const p = provider();
+        const live = await createVia(p, inputs({ name: "clock-refresh", expiresInDays: 30 }));
+        const r = await withClock(new Date(Date.parse(live.outs.expiresAt) + DAY).toISOString(), () => p.read(live.id, live.outs));
+        assert.equal(r.id, live.id);
+        // and an invalid value does not break refresh either
+        assert.equal((await withClock("garbage", () => p.read(live.id, live.outs))).id, live.id);
+    });
+
+    it("settings.now (unit tests) wins over the variable", async () => {
+        const fixed = Date.UTC(2026, 0, 10);
+        const checked = await withClock("2030-01-01T00:00:00Z", () =>
+            makeDeployTokenProvider({ ...FAST, now: () => fixed }).check!({}, inputs({ name: "clock-settings", expiresInDays: 90 })),
+        );
+        assert.equal(checked.inputs.expiresAt, "2026-04-10T00:00:00.000Z");
+    });
+
+    it("the closure-serialized provider reads the variable in the provider host, at call time", async () => {
+        const fresh = makeDeployTokenProvider();
+        const sf = await withClock("2029-02-03T04:05:06Z", () => pulumi.runtime.serializeFunction(() => fresh, { allowSecrets: false }));
+        assert.ok(!sf.text.includes("2029-02-03"), "the value at serialization time is not captured");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const revived = require("require-from-string")(sf.text).handler() as Provider;
+        const at = async (clock: string | undefined) =>
+            (await withClock(clock, () => revived.check({}, inputs({ name: "clock-serialized", expiresInDays: 90 })))).inputs.expiresAt;
+        assert.equal(await at("2031-06-01T00:00:00Z"), "2031-08-30T00:00:00.000Z");
+        assert.equal(await at(undefined), computeExpiresAt(Date.now(), 90));
+        await withClock("not-a-date", async () => {
+            await assert.rejects(revived.check({}, inputs({ name: "clock-serialized" })), /GITOPS_PLATFORM_CLOCK="not-a-date" is not an ISO 8601 instant/);
+        });
     });
 });
 
