@@ -16,6 +16,8 @@ import { EXIT, parse, runMain } from "./lib/cli";
 import { nowMs } from "./lib/clock";
 import { driftMarkdown, driftReport, driftTable, statusOf, type StackDrift } from "./lib/driftReport";
 import { explain, meaningfulErrors } from "./lib/failures";
+import { readGitLabProjectContext } from "./lib/gitlabCi";
+import { upsertIssue } from "./lib/gitlabNotes";
 import { runPreview } from "./lib/preview";
 import { redactorFor } from "./lib/redact";
 import { stateDigest } from "./lib/stateDigest";
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     const opts = parse(argv, { stack: { type: "string" }, all: { type: "boolean" }, out: { type: "string" }, "open-issue": { type: "boolean" } }, USAGE);
     const dir = process.cwd();
     const now = nowMs();
+    if (opts["open-issue"]) readGitLabProjectContext(); // fail before the (slow) previews when the issue cannot be written
     const names = stacksToRun(opts, dir);
     const results: StackDrift[] = [];
     for (const name of names) {
@@ -88,9 +91,14 @@ async function main(argv: string[]): Promise<number> {
     return report.exitCode;
 }
 
-/** Opens or updates the project's drift issue (GitLab CI, GITLAB_NOTE_TOKEN). */
-async function openIssue(_md: string): Promise<void> {
-    throw new Error("--open-issue: not wired yet");
+/** The hidden marker of the project's drift issue (one open issue, updated by every failing run). */
+export const DRIFT_ISSUE_MARKER = "<!-- gitops-platform:drift -->";
+
+/** Opens or updates the project's drift issue (in GitLab CI, with GITLAB_NOTE_TOKEN). */
+async function openIssue(md: string): Promise<void> {
+    const ctx = readGitLabProjectContext();
+    const r = await upsertIssue({ ctx, marker: DRIFT_ISSUE_MARKER, title: "Drift or deploy token expiry found by the scheduled check", body: md, labels: ["drift"] });
+    console.log(`drift issue ${r.action}: ${r.webUrl ?? `#${r.issueIid}`}`);
 }
 
 if (require.main === module) runMain(main);
