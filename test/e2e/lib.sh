@@ -11,6 +11,8 @@
 #   sa_login NS SA ROLE [MOUNT] a real ServiceAccount token logs in to Vault; prints the client token
 #   stack_cfg STACK ARGS        pulumi config set for that stack
 #   run_pulumi LOG ARGS         runs pulumi ARGS --non-interactive in WORK, output to WORK/LOG
+#   drift_check STACK LABEL RC  the read-only drift check (ops/drift.ts) must exit RC and leave the
+#                               exported state byte-identical; reports in WORK/reports/LABEL
 # Stacks listed in E2E_STACKS are destroyed by the trap when the script fails.
 
 T0=$SECONDS
@@ -129,4 +131,22 @@ stack_cfg() { local s=$1; shift; pulumi config set --stack "$s" "$@" >/dev/null;
 run_pulumi() { # log file name, pulumi args...
   local log=$1; shift
   pulumi "$@" --non-interactive >"$WORK/$log" 2>&1
+}
+
+# The read-only drift check (npm run drift) on one stack: it must exit with the expected code and
+# leave the exported state byte-identical. Reports in WORK/reports/LABEL, output in
+# WORK/drift-LABEL.log; the exit code is left in DRIFT_RC.
+DRIFT_RC=0
+drift_check() { # stack label expected-exit
+  local stack=$1 label=$2 want=$3 before after
+  before=$(pulumi stack export --stack "$stack" | sha256sum)
+  set +e
+  (cd "$WORK" && node --import tsx "$ROOT/ops/drift.ts" --stack "$stack" --out "$WORK/reports/$label") >"$WORK/drift-$label.log" 2>&1
+  DRIFT_RC=$?
+  set -e
+  after=$(pulumi stack export --stack "$stack" | sha256sum)
+  if [[ "$DRIFT_RC" == "$want" ]]; then ok "drift check ($label) exits $want"
+  else bad "drift check ($label) exits $DRIFT_RC, want $want"; cat "$WORK/drift-$label.log" >&2; fi
+  if [[ "$before" == "$after" ]]; then ok "drift check ($label): exported state byte-identical before and after"
+  else bad "drift check ($label) changed the state"; fi
 }
