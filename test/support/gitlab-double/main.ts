@@ -1,7 +1,10 @@
 // Runs the GitLab double as a process, for end-to-end tests that drive the real Pulumi CLI:
 //   node --import tsx test/support/gitlab-double/main.ts --group acme/platform --owner-token <t> [--port 0] [--url-file f]
+//     [--project acme/platform/app[=42]] [--merge-request acme/platform/app!7]
 // Prints `{"url": "http://127.0.0.1:<port>"}` on stdout once listening; admin routes (/_double/...)
-// are on so the test can revoke/expire tokens (and revoke an API token) out of band. Stops on SIGTERM/SIGINT.
+// are on so the test can revoke/expire tokens (and revoke an API token) out of band and read the
+// notes and issues the ops commands wrote. Projects under a --group inherit the tokens' roles there.
+// Stops on SIGTERM/SIGINT.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { startGitLabDouble } from "./server";
@@ -13,6 +16,8 @@ async function main() {
             group: { type: "string", multiple: true, default: [] },
             "owner-token": { type: "string", multiple: true, default: [] },
             "maintainer-token": { type: "string", multiple: true, default: [] },
+            project: { type: "string", multiple: true, default: [] },
+            "merge-request": { type: "string", multiple: true, default: [] },
             "url-file": { type: "string" },
         },
     });
@@ -24,6 +29,16 @@ async function main() {
     }
     for (const t of values["maintainer-token"] as string[]) {
         double.users[t] = { scopes: ["api"], groups: Object.fromEntries(groups.map((g) => [g, "maintainer" as const])) };
+    }
+    for (const p of values.project as string[]) {
+        const [path, id] = p.split("=", 2);
+        if (!path || (id !== undefined && !/^\d+$/.test(id))) throw new Error(`--project ${p}: expected <full path>[=<numeric id>]`);
+        double.addProject(path, id === undefined ? undefined : Number(id));
+    }
+    for (const mr of values["merge-request"] as string[]) {
+        const [project, iid] = mr.split("!", 2);
+        if (!project || !/^\d+$/.test(iid ?? "")) throw new Error(`--merge-request ${mr}: expected <project path or id>!<iid>`);
+        double.addMergeRequest(project, Number(iid));
     }
     if (values["url-file"]) writeFileSync(values["url-file"], double.url + "\n");
     process.stdout.write(JSON.stringify({ url: double.url }) + "\n");

@@ -1,15 +1,26 @@
-// A local test double of GitLab's REST API v4 group deploy-token endpoints
-// (doc/api/deploy_tokens.md), on 127.0.0.1 with a random port. It follows the documented
-// behaviour the provider relies on:
+// A local test double of GitLab's REST API v4, on 127.0.0.1 with a random port. It follows the
+// documented behaviour its clients rely on:
+// group deploy tokens (doc/api/deploy_tokens.md), for the GroupDeployToken provider:
 //   GET    /api/v4/groups/:id/deploy_tokens            (active filter, page/per_page, pagination headers)
 //   GET    /api/v4/groups/:id/deploy_tokens/:token_id
 //   POST   /api/v4/groups/:id/deploy_tokens            (name, scopes, expires_at, username; 201 + token once)
 //   DELETE /api/v4/groups/:id/deploy_tokens/:token_id  (204)
+// merge request notes (doc/api/notes.md) and project issues (doc/api/issues.md), for the ops reports:
+//   GET    /api/v4/user                                              (the token's user: id, username)
+//   GET    /api/v4/projects/:id/merge_requests/:iid/notes           (sort, order_by, page/per_page)
+//   POST   /api/v4/projects/:id/merge_requests/:iid/notes           (body; 201)
+//   GET|PUT /api/v4/projects/:id/merge_requests/:iid/notes/:note_id (PUT: author only)
+//   GET    /api/v4/projects/:id/issues                              (state, labels, search, page/per_page)
+//   POST   /api/v4/projects/:id/issues                              (title, description, labels; 201)
+//   GET|PUT /api/v4/projects/:id/issues/:issue_iid                  (title, description, labels, add_labels, remove_labels, state_event)
 // `:id` is a numeric id or a URL-encoded full path (`parent%2Fchild`). Authentication is the
-// PRIVATE-TOKEN header: missing/unknown → 401; the user must see the group (else 404 "Group Not
-// Found"); listing needs Maintainer, create/delete need Owner and the `api` scope (else 403).
-// Test hooks: revoke/expire/remove tokens out of band, inject faults (status codes, hangs,
-// "commit then fail" answers) and inspect the request log.
+// PRIVATE-TOKEN header: missing/unknown → 401. Deploy tokens: the user must see the group (else 404
+// "Group Not Found"); listing needs Maintainer, create/delete need Owner and the `api` scope (else
+// 403). Projects: the role is the user's project role or the highest role on an ancestor group
+// (inherited membership); without one → 404 "Project Not Found"; reading needs `api` or `read_api`,
+// writing needs `api` and Reporter (else 403); unknown merge request, note or issue → 404.
+// Test hooks: revoke/expire/remove tokens out of band, seed notes and issues, inject faults (status
+// codes, hangs, "commit then fail" answers) and inspect the request log.
 
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,6 +33,44 @@ export interface DoubleUser {
     scopes: string[];
     /** Role per group full path. A group without a role is invisible (404). */
     groups: Record<string, Role>;
+    /** Role per project full path (direct membership, e.g. a project access token's bot). */
+    projects?: Record<string, Role>;
+    /** Shown as the author of its notes and issues; default `user-<id>`. */
+    username?: string;
+}
+
+/** Who a token is: a stable id per token, assigned when first seen. */
+export interface DoubleIdentity {
+    id: number;
+    username: string;
+}
+
+/** A merge request note as the double keeps it. */
+export interface StoredNote {
+    id: number;
+    /** Project full path. */
+    project: string;
+    mergeRequestIid: number;
+    body: string;
+    author: DoubleIdentity;
+    system: boolean;
+    created_at: string;
+    updated_at: string;
+}
+
+/** A project issue as the double keeps it. */
+export interface StoredIssue {
+    id: number;
+    iid: number;
+    /** Project full path. */
+    project: string;
+    title: string;
+    description: string | null;
+    labels: string[];
+    state: "opened" | "closed";
+    author: DoubleIdentity;
+    created_at: string;
+    updated_at: string;
 }
 
 export interface StoredToken {
@@ -81,6 +130,21 @@ export interface GitLabDouble {
     revoke(group: string, id: number): void;
     expire(group: string, id: number): void;
     remove(group: string, id: number): void;
+    /** Creates a project (any full path, with a numeric id chosen or given); returns its id. */
+    addProject(path: string, id?: number): number;
+    projectId(path: string): number;
+    /** Opens a merge request `iid` in the project (path or numeric id). */
+    addMergeRequest(project: string | number, iid: number): void;
+    /** The merge request's notes, oldest first. */
+    notes(project: string | number, mergeRequestIid: number): StoredNote[];
+    /** Adds a note directly, written by the user of `authorToken` (e.g. a human's reply). */
+    seedNote(project: string | number, mergeRequestIid: number, body: string, authorToken: string): StoredNote;
+    /** The project's issues, oldest first. */
+    issues(project: string | number): StoredIssue[];
+    /** Adds an issue directly, written by the user of `authorToken`. */
+    seedIssue(project: string | number, issue: Partial<StoredIssue> & { title: string }, authorToken: string): StoredIssue;
+    /** The id and username the double gives the user of `token`. */
+    identity(token: string): DoubleIdentity;
     inject(fault: Fault): void;
     clearFaults(): void;
     close(): Promise<void>;
@@ -97,6 +161,12 @@ const SCOPES = [
     "write_virtual_registry",
 ];
 const ROLE_LEVEL: Record<Role, number> = { guest: 10, reporter: 20, developer: 30, maintainer: 40, owner: 50 };
+/** doc/api/notes.md: "Limited to 1,000,000 characters." */
+const NOTE_MAX_CHARS = 1_000_000;
+/** doc/api/issues.md: "Limited to 1,048,576 characters." */
+const ISSUE_DESCRIPTION_MAX_CHARS = 1_048_576;
+
+type Result = { status: number; body?: unknown; headers?: Record<string, string> };
 
 export interface DoubleOptions {
     /** Port on 127.0.0.1 (default 0 = random). */
@@ -105,7 +175,9 @@ export interface DoubleOptions {
      * Serve test-only admin routes for out-of-process tests (e2e): `GET /_double/tokens?group=`,
      * `POST /_double/revoke|expire|remove?group=&id=`, `POST /_double/fault` (JSON Fault, path as a
      * regex string), `POST /_double/revoke-api-token` (JSON `{ token }`: that API token gets 401 from
-     * then on, e.g. a rotated-away `gitlabToken`). Off by default.
+     * then on, e.g. a rotated-away `gitlabToken`), `GET /_double/notes?project=&mr=` (a merge
+     * request's notes, oldest first), `GET /_double/issues?project=` (a project's issues). Projects
+     * by full path or numeric id. Off by default.
      */
     admin?: boolean;
 }
@@ -119,6 +191,15 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
     const issuedValues: string[] = [];
     let nextGroupId = 100;
     let nextTokenId = 1;
+    const projects = new Map<string, { id: number; path: string }>();
+    const mergeRequests = new Set<string>();
+    const notes: StoredNote[] = [];
+    const issues: StoredIssue[] = [];
+    const identities = new Map<string, DoubleIdentity>();
+    let nextProjectId = 1000;
+    let nextNoteId = 5000;
+    let nextIssueId = 9000;
+    let nextUserId = 1;
 
     function findGroup(idOrPath: string): { id: number; path: string } | undefined {
         if (/^\d+$/.test(idOrPath)) {
@@ -169,7 +250,9 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         const type = String(req.headers["content-type"] ?? "");
         if (type.includes("application/x-www-form-urlencoded")) {
             const q = new URLSearchParams(text);
-            return { name: q.get("name") ?? undefined, scopes: q.getAll("scopes[]"), expires_at: q.get("expires_at") ?? undefined, username: q.get("username") ?? undefined };
+            const fields: Record<string, unknown> = {};
+            for (const [k, v] of q) if (!k.endsWith("[]")) fields[k] = v;
+            return { ...fields, scopes: q.getAll("scopes[]") };
         }
         return JSON.parse(text);
     }
@@ -208,6 +291,257 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         return { status: 201, body: { ...view(t), token: t.token } };
     }
 
+    /** One page of `list` as GitLab pages it: page/per_page (max 100), x-* headers and `Link` (or `Link` only). */
+    function paginated(req: http.IncomingMessage, rawPath: string, rawQuery: string, list: unknown[]): Result {
+        const query = new URLSearchParams(rawQuery);
+        const perPage = Math.min(100, Math.max(1, Number(query.get("per_page") ?? 20) || 20));
+        const page = Math.max(1, Number(query.get("page") ?? 1) || 1);
+        const total = list.length;
+        const totalPages = Math.max(1, Math.ceil(total / perPage));
+        const items = list.slice((page - 1) * perPage, page * perPage);
+        const base = `http://${req.headers.host}${rawPath}`;
+        const linkFor = (p: number) => {
+            const q = new URLSearchParams(rawQuery);
+            q.set("page", String(p));
+            q.set("per_page", String(perPage));
+            return `<${base}?${q.toString()}>`;
+        };
+        const links: string[] = [];
+        if (page > 1) links.push(`${linkFor(page - 1)}; rel="prev"`);
+        if (page < totalPages) links.push(`${linkFor(page + 1)}; rel="next"`);
+        links.push(`${linkFor(1)}; rel="first"`, `${linkFor(totalPages)}; rel="last"`);
+        const headers: Record<string, string> = double.linkHeaderOnly
+            ? { link: links.join(", ") }
+            : {
+                  "x-page": String(page),
+                  "x-per-page": String(perPage),
+                  "x-next-page": page < totalPages ? String(page + 1) : "",
+                  "x-prev-page": page > 1 ? String(page - 1) : "",
+                  "x-total": String(total),
+                  "x-total-pages": String(totalPages),
+                  link: links.join(", "),
+              };
+        return { status: 200, body: items, headers };
+    }
+
+    function findProject(idOrPath: string | number): { id: number; path: string } | undefined {
+        const key = String(idOrPath);
+        if (/^\d+$/.test(key)) {
+            for (const p of projects.values()) if (p.id === Number(key)) return p;
+            return undefined;
+        }
+        return projects.get(key);
+    }
+
+    /** The user's role in the project: direct membership or the highest role on an ancestor group. */
+    function projectRole(user: DoubleUser, projectPath: string): Role | undefined {
+        const candidates: Role[] = [];
+        const direct = user.projects?.[projectPath];
+        if (direct) candidates.push(direct);
+        const parts = projectPath.split("/");
+        for (let i = parts.length - 1; i >= 1; i--) {
+            const role = user.groups[parts.slice(0, i).join("/")];
+            if (role) candidates.push(role);
+        }
+        return candidates.sort((a, b) => ROLE_LEVEL[b] - ROLE_LEVEL[a])[0];
+    }
+
+    function identity(token: string): DoubleIdentity {
+        let who = identities.get(token);
+        if (!who) {
+            const id = nextUserId++;
+            who = { id, username: users[token]?.username ?? `user-${id}` };
+            identities.set(token, who);
+        }
+        return who;
+    }
+
+    function noteView(n: StoredNote) {
+        return {
+            id: n.id,
+            body: n.body,
+            attachment: null,
+            author: { id: n.author.id, username: n.author.username, name: n.author.username, state: "active" },
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+            system: n.system,
+            noteable_id: n.mergeRequestIid,
+            noteable_type: "MergeRequest",
+            project_id: projects.get(n.project)!.id,
+            noteable_iid: n.mergeRequestIid,
+            resolvable: false,
+            confidential: false,
+            internal: false,
+        };
+    }
+
+    function issueView(i: StoredIssue) {
+        return {
+            id: i.id,
+            iid: i.iid,
+            project_id: projects.get(i.project)!.id,
+            title: i.title,
+            description: i.description,
+            state: i.state,
+            labels: [...i.labels],
+            author: { id: i.author.id, username: i.author.username, name: i.author.username, state: "active" },
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+            web_url: `${double.url}/${i.project}/-/issues/${i.iid}`,
+        };
+    }
+
+    /** `labels` as GitLab takes it: a comma-separated string or an array. */
+    function labelList(v: unknown): string[] {
+        const items = Array.isArray(v) ? v.map(String) : typeof v === "string" ? v.split(",") : [];
+        return [...new Set(items.map((l) => l.trim()).filter((l) => l !== ""))];
+    }
+
+    function now(): string {
+        return new Date(double.clock()).toISOString();
+    }
+
+    function noteBodyProblem(body: any): Result | undefined {
+        if (!body || typeof body.body !== "string" || body.body.trim() === "") return { status: 400, body: { error: "body is missing" } };
+        if (body.body.length > NOTE_MAX_CHARS) {
+            return { status: 400, body: { message: { note: [`is too long (maximum is ${NOTE_MAX_CHARS} characters)`] } } };
+        }
+        return undefined;
+    }
+
+    function descriptionProblem(description: unknown): Result | undefined {
+        if (typeof description === "string" && description.length > ISSUE_DESCRIPTION_MAX_CHARS) {
+            return { status: 400, body: { message: { description: [`is too long (maximum is ${ISSUE_DESCRIPTION_MAX_CHARS} characters)`] } } };
+        }
+        return undefined;
+    }
+
+    /** GET /api/v4/user */
+    function currentUser(privateToken: string | undefined): Result {
+        const user = privateToken ? users[privateToken] : undefined;
+        if (!user) return { status: 401, body: { message: "401 Unauthorized" } };
+        if (!user.scopes.some((s) => s === "api" || s === "read_api" || s === "read_user")) {
+            return { status: 403, body: { error: "insufficient_scope", error_description: "The request requires higher privileges than provided by the access token.", scope: "api read_api read_user" } };
+        }
+        const who = identity(privateToken!);
+        return { status: 200, body: { id: who.id, username: who.username, name: who.username, state: "active" } };
+    }
+
+    /** /api/v4/projects/:id/(merge_requests/:iid/notes[/:note_id] | issues[/:issue_iid]) */
+    function projectRoute(req: http.IncomingMessage, method: string, segments: string[], rawPath: string, rawQuery: string, body: any, privateToken: string | undefined): Result {
+        const user = privateToken ? users[privateToken] : undefined;
+        if (!user) return { status: 401, body: { message: "401 Unauthorized" } };
+        const project = findProject(segments[3]);
+        const role = project ? projectRole(user, project.path) : undefined;
+        if (!project || !role) return { status: 404, body: { message: "404 Project Not Found" } };
+        const isNotes = segments[4] === "merge_requests" && segments.length >= 7 && segments.length <= 8 && segments[6] === "notes";
+        const isIssues = segments[4] === "issues" && segments.length >= 5 && segments.length <= 6;
+        if (!isNotes && !isIssues) return { status: 404, body: UNKNOWN_ROUTE };
+        const needsWrite = method !== "GET";
+        const hasScope = needsWrite ? user.scopes.includes("api") : user.scopes.includes("api") || user.scopes.includes("read_api");
+        if (!hasScope) {
+            return {
+                status: 403,
+                body: {
+                    error: "insufficient_scope",
+                    error_description: "The request requires higher privileges than provided by the access token.",
+                    scope: needsWrite ? "api" : "api read_api",
+                },
+            };
+        }
+        if (needsWrite && ROLE_LEVEL[role] < ROLE_LEVEL.reporter) return { status: 403, body: { message: "403 Forbidden" } };
+        const me = identity(privateToken!);
+        const query = new URLSearchParams(rawQuery);
+
+        if (isNotes) {
+            const iid = Number(segments[5]);
+            if (!mergeRequests.has(`${project.path}!${iid}`)) return { status: 404, body: { message: "404 Merge Request Not Found" } };
+            const ofMr = notes.filter((n) => n.project === project.path && n.mergeRequestIid === iid);
+            if (segments.length === 7 && method === "GET") {
+                const key = query.get("order_by") === "updated_at" ? "updated_at" : "created_at";
+                const dir = query.get("sort") === "asc" ? 1 : -1;
+                const sorted = [...ofMr].sort((a, b) => dir * (a[key].localeCompare(b[key]) || a.id - b.id));
+                return paginated(req, rawPath, rawQuery, sorted.map(noteView));
+            }
+            if (segments.length === 7 && method === "POST") {
+                const problem = noteBodyProblem(body);
+                if (problem) return problem;
+                const n: StoredNote = { id: nextNoteId++, project: project.path, mergeRequestIid: iid, body: body.body, author: me, system: false, created_at: now(), updated_at: now() };
+                notes.push(n);
+                return { status: 201, body: noteView(n) };
+            }
+            if (segments.length === 8 && (method === "GET" || method === "PUT")) {
+                const note = ofMr.find((n) => n.id === Number(segments[7]));
+                if (!note) return { status: 404, body: { message: "404 Note Not Found" } };
+                if (method === "GET") return { status: 200, body: noteView(note) };
+                if (note.author.id !== me.id) return { status: 403, body: { message: "403 Forbidden" } };
+                const problem = noteBodyProblem(body);
+                if (problem) return problem;
+                note.body = body.body;
+                note.updated_at = now();
+                return { status: 200, body: noteView(note) };
+            }
+            return { status: 405, body: { error: "405 Method Not Allowed" } };
+        }
+
+        const ofProject = issues.filter((i) => i.project === project.path);
+        if (segments.length === 5 && method === "GET") {
+            let list = ofProject;
+            const state = query.get("state");
+            if (state === "opened" || state === "closed") list = list.filter((i) => i.state === state);
+            const wanted = labelList(query.get("labels") ?? "");
+            if (wanted.length > 0) list = list.filter((i) => wanted.every((l) => i.labels.includes(l)));
+            // Like GitLab's fuzzy search: every term (case-insensitive) in the title or the description.
+            const terms = (query.get("search") ?? "").toLowerCase().split(/\s+/).filter((t) => t !== "");
+            if (terms.length > 0) {
+                list = list.filter((i) => terms.every((t) => `${i.title}\n${i.description ?? ""}`.toLowerCase().includes(t)));
+            }
+            const dir = query.get("sort") === "asc" ? 1 : -1;
+            return paginated(req, rawPath, rawQuery, [...list].sort((a, b) => dir * (a.iid - b.iid)).map(issueView));
+        }
+        if (segments.length === 5 && method === "POST") {
+            if (!body || typeof body.title !== "string" || body.title.trim() === "") return { status: 400, body: { error: "title is missing" } };
+            const problem = descriptionProblem(body.description);
+            if (problem) return problem;
+            const issue: StoredIssue = {
+                id: nextIssueId++,
+                iid: ofProject.reduce((m, i) => Math.max(m, i.iid), 0) + 1,
+                project: project.path,
+                title: body.title,
+                description: typeof body.description === "string" ? body.description : null,
+                labels: labelList(body.labels),
+                state: "opened",
+                author: me,
+                created_at: now(),
+                updated_at: now(),
+            };
+            issues.push(issue);
+            return { status: 201, body: issueView(issue) };
+        }
+        if (segments.length === 6 && (method === "GET" || method === "PUT")) {
+            const issue = ofProject.find((i) => i.iid === Number(segments[5]));
+            if (!issue) return { status: 404, body: { message: "404 Not found" } };
+            if (method === "GET") return { status: 200, body: issueView(issue) };
+            if (!body || typeof body !== "object") return { status: 400, body: { error: "title, description, labels, add_labels, remove_labels, state_event are missing, at least one parameter must be provided" } };
+            if (body.title !== undefined && (typeof body.title !== "string" || body.title.trim() === "")) return { status: 400, body: { error: "title is empty" } };
+            const problem = descriptionProblem(body.description);
+            if (problem) return problem;
+            if (body.title !== undefined) issue.title = body.title;
+            if (body.description !== undefined) issue.description = body.description;
+            if (body.labels !== undefined) issue.labels = labelList(body.labels);
+            if (body.add_labels !== undefined) issue.labels = [...new Set([...issue.labels, ...labelList(body.add_labels)])];
+            if (body.remove_labels !== undefined) {
+                const drop = labelList(body.remove_labels);
+                issue.labels = issue.labels.filter((l) => !drop.includes(l));
+            }
+            if (body.state_event === "close") issue.state = "closed";
+            if (body.state_event === "reopen") issue.state = "opened";
+            issue.updated_at = now();
+            return { status: 200, body: issueView(issue) };
+        }
+        return { status: 405, body: { error: "405 Method Not Allowed" } };
+    }
+
     async function handle(req: http.IncomingMessage, res: http.ServerResponse) {
         const rawUrl = req.url ?? "/";
         const [rawPath, rawQuery = ""] = rawUrl.split("?", 2);
@@ -229,6 +563,8 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             const id = Number(q.get("id"));
             try {
                 if (method === "GET" && segments[1] === "tokens") return send(res, 200, double.tokens(group));
+                if (method === "GET" && segments[1] === "notes") return send(res, 200, double.notes(q.get("project") ?? "", Number(q.get("mr"))));
+                if (method === "GET" && segments[1] === "issues") return send(res, 200, double.issues(q.get("project") ?? ""));
                 if (method === "POST" && segments[1] === "revoke") {
                     double.revoke(group, id);
                     return send(res, 200, {});
@@ -261,81 +597,62 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         if (fault?.hang) return; // never answered; the socket is destroyed on close()
         if (fault && !fault.commit) return send(res, fault.status ?? 500, fault.body ?? { message: "500 Internal Server Error" });
 
-        // Routing: /api/v4/groups/:id/deploy_tokens[/:token_id]
+        let result: Result;
+        if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "user" && segments.length === 3 && method === "GET") {
+            result = currentUser(privateToken);
+        } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "projects" && segments.length >= 5) {
+            result = projectRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
+        } else {
+            result = deployTokenRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
+        }
+        if (fault?.commit) return send(res, fault.status ?? 500, fault.body ?? { message: "500 Internal Server Error" });
+        return send(res, result.status, result.body, result.headers);
+    }
+
+    /** /api/v4/groups/:id/deploy_tokens[/:token_id] */
+    function deployTokenRoute(req: http.IncomingMessage, method: string, segments: string[], rawPath: string, rawQuery: string, body: unknown, privateToken: string | undefined): Result {
         if (segments[0] !== "api" || segments[1] !== "v4" || segments[2] !== "groups" || segments.length < 5 || segments.length > 6 || segments[4] !== "deploy_tokens") {
-            return send(res, 404, UNKNOWN_ROUTE);
+            return { status: 404, body: UNKNOWN_ROUTE };
         }
         const user = privateToken ? users[privateToken] : undefined;
-        if (!user) return send(res, 401, { message: "401 Unauthorized" });
+        if (!user) return { status: 401, body: { message: "401 Unauthorized" } };
         const group = findGroup(segments[3]);
         const role = group ? user.groups[group.path] : undefined;
-        if (!group || !role) return send(res, 404, { message: "404 Group Not Found" });
+        if (!group || !role) return { status: 404, body: { message: "404 Group Not Found" } };
         const needsWrite = method === "POST" || method === "DELETE";
         const hasScope = needsWrite ? user.scopes.includes("api") : user.scopes.includes("api") || user.scopes.includes("read_api");
         if (!hasScope) {
-            return send(res, 403, {
-                error: "insufficient_scope",
-                error_description: "The request requires higher privileges than provided by the access token.",
-                scope: needsWrite ? "api" : "api read_api",
-            });
+            return {
+                status: 403,
+                body: {
+                    error: "insufficient_scope",
+                    error_description: "The request requires higher privileges than provided by the access token.",
+                    scope: needsWrite ? "api" : "api read_api",
+                },
+            };
         }
         if (ROLE_LEVEL[role] < (needsWrite ? ROLE_LEVEL.owner : ROLE_LEVEL.maintainer)) {
-            return send(res, 403, { message: "403 Forbidden" });
+            return { status: 403, body: { message: "403 Forbidden" } };
         }
 
-        let result: { status: number; body?: unknown; headers?: Record<string, string> };
         if (segments.length === 5 && method === "GET") {
             const query = new URLSearchParams(rawQuery);
             let list = tokens.filter((t) => t.group === group.path);
             const active = query.get("active");
             if (active === "true") list = list.filter((t) => !t.revoked && !isExpired(t));
             if (active === "false") list = list.filter((t) => t.revoked || isExpired(t));
-            const perPage = Math.min(100, Math.max(1, Number(query.get("per_page") ?? 20) || 20));
-            const page = Math.max(1, Number(query.get("page") ?? 1) || 1);
-            const total = list.length;
-            const totalPages = Math.max(1, Math.ceil(total / perPage));
-            const items = list.slice((page - 1) * perPage, page * perPage).map(view);
-            const base = `http://${req.headers.host}${rawPath}`;
-            const linkFor = (p: number) => {
-                const q = new URLSearchParams(rawQuery);
-                q.set("page", String(p));
-                q.set("per_page", String(perPage));
-                return `<${base}?${q.toString()}>`;
-            };
-            const links: string[] = [];
-            if (page > 1) links.push(`${linkFor(page - 1)}; rel="prev"`);
-            if (page < totalPages) links.push(`${linkFor(page + 1)}; rel="next"`);
-            links.push(`${linkFor(1)}; rel="first"`, `${linkFor(totalPages)}; rel="last"`);
-            const headers: Record<string, string> = double.linkHeaderOnly
-                ? { link: links.join(", ") }
-                : {
-                      "x-page": String(page),
-                      "x-per-page": String(perPage),
-                      "x-next-page": page < totalPages ? String(page + 1) : "",
-                      "x-prev-page": page > 1 ? String(page - 1) : "",
-                      "x-total": String(total),
-                      "x-total-pages": String(totalPages),
-                      link: links.join(", "),
-                  };
-            result = { status: 200, body: items, headers };
-        } else if (segments.length === 5 && method === "POST") {
-            result = create(group, body);
-        } else if (segments.length === 6 && (method === "GET" || method === "DELETE")) {
+            return paginated(req, rawPath, rawQuery, list.map(view));
+        }
+        if (segments.length === 5 && method === "POST") return create(group, body);
+        if (segments.length === 6 && (method === "GET" || method === "DELETE")) {
             const id = Number(segments[5]);
             const i = tokens.findIndex((t) => t.group === group.path && t.id === id);
-            if (i < 0) {
-                result = { status: 404, body: { message: "404 Not found" } };
-            } else if (method === "GET") {
-                result = { status: 200, body: view(tokens[i]) };
-            } else {
-                tokens.splice(i, 1);
-                result = { status: 204 };
-            }
-        } else {
-            result = { status: 405, body: { error: "405 Method Not Allowed" } };
+            if (i < 0) return { status: 404, body: { message: "404 Not found" } };
+            if (method === "GET") return { status: 200, body: view(tokens[i]) };
+            tokens.splice(i, 1);
+            return { status: 204 };
         }
-        if (fault?.commit) return send(res, fault.status ?? 500, fault.body ?? { message: "500 Internal Server Error" });
-        return send(res, result.status, result.body, result.headers);
+        return { status: 405, body: { error: "405 Method Not Allowed" } };
     }
 
     const server = http.createServer((req, res) => {
@@ -348,6 +665,12 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         const t = tokens.find((x) => x.group === group && x.id === id);
         if (!t) throw new Error(`double: no token ${id} in ${group}`);
         return t;
+    }
+
+    function mustFindProject(project: string | number): { id: number; path: string } {
+        const p = findProject(project);
+        if (!p) throw new Error(`double: no project ${project}`);
+        return p;
     }
 
     const double: GitLabDouble = {
@@ -397,6 +720,54 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             const i = tokens.indexOf(mustFind(group, id));
             tokens.splice(i, 1);
         },
+        addProject(path: string, id?: number) {
+            const existing = projects.get(path);
+            if (existing) return existing.id;
+            const p = { id: id ?? nextProjectId++, path };
+            if (findProject(p.id)) throw new Error(`double: project id ${p.id} is taken`);
+            projects.set(path, p);
+            return p.id;
+        },
+        projectId(path: string) {
+            const p = projects.get(path);
+            if (!p) throw new Error(`double: no project ${path}`);
+            return p.id;
+        },
+        addMergeRequest(project: string | number, iid: number) {
+            mergeRequests.add(`${mustFindProject(project).path}!${iid}`);
+        },
+        notes(project: string | number, mergeRequestIid: number) {
+            const path = mustFindProject(project).path;
+            return notes.filter((n) => n.project === path && n.mergeRequestIid === mergeRequestIid);
+        },
+        seedNote(project: string | number, mergeRequestIid: number, body: string, authorToken: string) {
+            const path = mustFindProject(project).path;
+            const n: StoredNote = { id: nextNoteId++, project: path, mergeRequestIid, body, author: identity(authorToken), system: false, created_at: now(), updated_at: now() };
+            notes.push(n);
+            return n;
+        },
+        issues(project: string | number) {
+            const path = mustFindProject(project).path;
+            return issues.filter((i) => i.project === path);
+        },
+        seedIssue(project: string | number, issue: Partial<StoredIssue> & { title: string }, authorToken: string) {
+            const path = mustFindProject(project).path;
+            const stored: StoredIssue = {
+                id: nextIssueId++,
+                iid: issues.filter((i) => i.project === path).reduce((m, i) => Math.max(m, i.iid), 0) + 1,
+                description: null,
+                labels: [],
+                state: "opened",
+                author: identity(authorToken),
+                created_at: now(),
+                updated_at: now(),
+                ...issue,
+                project: path,
+            };
+            issues.push(stored);
+            return stored;
+        },
+        identity,
         inject(fault: Fault) {
             faults.push({ ...fault });
         },
