@@ -3,7 +3,9 @@
 //     [--project acme/platform/app[=42]] [--merge-request acme/platform/app!7]
 // Prints `{"url": "http://127.0.0.1:<port>"}` on stdout once listening; admin routes (/_double/...)
 // are on so the test can revoke/expire tokens (and revoke an API token) out of band and read the
-// notes and issues the ops commands wrote. Projects under a --group inherit the tokens' roles there.
+// notes and issues the ops commands wrote. Any project id and merge request iid exists on first use
+// (autoProjects; the tokens' highest role applies); --project/--merge-request register them
+// explicitly, under a --group whose roles they inherit.
 // Stops on SIGTERM/SIGINT.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -21,7 +23,7 @@ async function main() {
             "url-file": { type: "string" },
         },
     });
-    const double = await startGitLabDouble({ port: Number(values.port), admin: true });
+    const double = await startGitLabDouble({ port: Number(values.port), admin: true, autoProjects: true });
     const groups = values.group as string[];
     for (const g of groups) double.addGroup(g);
     for (const t of values["owner-token"] as string[]) {

@@ -180,6 +180,13 @@ export interface DoubleOptions {
      * by full path or numeric id. Off by default.
      */
     admin?: boolean;
+    /**
+     * Unknown projects and merge requests exist on first use (any numeric id or full path, any iid),
+     * for e2e scripts that pick CI_PROJECT_ID and CI_MERGE_REQUEST_IID themselves. Such a project
+     * belongs to no group: a user's role in it is the highest role they have anywhere. Off by
+     * default: unit tests register projects and merge requests, and unknown ones answer 404.
+     */
+    autoProjects?: boolean;
 }
 
 export async function startGitLabDouble(options: DoubleOptions = {}): Promise<GitLabDouble> {
@@ -191,7 +198,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
     const issuedValues: string[] = [];
     let nextGroupId = 100;
     let nextTokenId = 1;
-    const projects = new Map<string, { id: number; path: string }>();
+    const projects = new Map<string, { id: number; path: string; auto?: boolean }>();
     const mergeRequests = new Set<string>();
     const notes: StoredNote[] = [];
     const issues: StoredIssue[] = [];
@@ -324,7 +331,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         return { status: 200, body: items, headers };
     }
 
-    function findProject(idOrPath: string | number): { id: number; path: string } | undefined {
+    function findProject(idOrPath: string | number): { id: number; path: string; auto?: boolean } | undefined {
         const key = String(idOrPath);
         if (/^\d+$/.test(key)) {
             for (const p of projects.values()) if (p.id === Number(key)) return p;
@@ -333,8 +340,26 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         return projects.get(key);
     }
 
+    function freshProjectId(): number {
+        while (findProject(nextProjectId)) nextProjectId++;
+        return nextProjectId++;
+    }
+
+    /** findProject, creating the project first when `autoProjects` is on. */
+    function resolveProject(idOrPath: string): { id: number; path: string; auto?: boolean } | undefined {
+        const found = findProject(idOrPath);
+        if (found || !options.autoProjects || !/^(\d+|[\w.-]+(\/[\w.-]+)+)$/.test(idOrPath)) return found;
+        const numeric = /^\d+$/.test(idOrPath);
+        const p = { id: numeric ? Number(idOrPath) : freshProjectId(), path: numeric ? `project-${idOrPath}` : idOrPath, auto: true };
+        projects.set(p.path, p);
+        return p;
+    }
+
     /** The user's role in the project: direct membership or the highest role on an ancestor group. */
     function projectRole(user: DoubleUser, projectPath: string): Role | undefined {
+        if (projects.get(projectPath)?.auto) {
+            return [...Object.values(user.groups), ...Object.values(user.projects ?? {})].sort((a, b) => ROLE_LEVEL[b] - ROLE_LEVEL[a])[0];
+        }
         const candidates: Role[] = [];
         const direct = user.projects?.[projectPath];
         if (direct) candidates.push(direct);
@@ -431,7 +456,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
     function projectRoute(req: http.IncomingMessage, method: string, segments: string[], rawPath: string, rawQuery: string, body: any, privateToken: string | undefined): Result {
         const user = privateToken ? users[privateToken] : undefined;
         if (!user) return { status: 401, body: { message: "401 Unauthorized" } };
-        const project = findProject(segments[3]);
+        const project = resolveProject(segments[3]);
         const role = project ? projectRole(user, project.path) : undefined;
         if (!project || !role) return { status: 404, body: { message: "404 Project Not Found" } };
         const isNotes = segments[4] === "merge_requests" && segments.length >= 7 && segments.length <= 8 && segments[6] === "notes";
@@ -455,6 +480,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
 
         if (isNotes) {
             const iid = Number(segments[5]);
+            if (project.auto && Number.isInteger(iid) && iid > 0) mergeRequests.add(`${project.path}!${iid}`);
             if (!mergeRequests.has(`${project.path}!${iid}`)) return { status: 404, body: { message: "404 Merge Request Not Found" } };
             const ofMr = notes.filter((n) => n.project === project.path && n.mergeRequestIid === iid);
             if (segments.length === 7 && method === "GET") {
@@ -723,7 +749,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         addProject(path: string, id?: number) {
             const existing = projects.get(path);
             if (existing) return existing.id;
-            const p = { id: id ?? nextProjectId++, path };
+            const p = { id: id ?? freshProjectId(), path };
             if (findProject(p.id)) throw new Error(`double: project id ${p.id} is taken`);
             projects.set(path, p);
             return p.id;

@@ -274,30 +274,38 @@ describe("upsertMergeRequestNote", () => {
     });
 });
 
-describe("GitLab double admin routes (for e2e scripts)", () => {
-    it("GET /_double/notes?project=&mr= and /_double/issues?project= show what the commands wrote", async () => {
-        const admin = await startGitLabDouble({ admin: true });
+describe("GitLab double as e2e scripts run it (admin routes, autoProjects)", () => {
+    it("any project id and merge request iid exist; /_double/notes and /_double/issues show what the commands wrote", async () => {
+        const e2e = await startGitLabDouble({ admin: true, autoProjects: true });
         try {
-            admin.addGroup(GROUP);
-            const id = admin.addProject(PROJECT, 42);
-            admin.addMergeRequest(PROJECT, 3);
-            admin.users[BOT_TOKEN] = { scopes: ["api"], groups: { [GROUP]: "reporter" } };
+            e2e.addGroup(GROUP);
+            e2e.users[BOT_TOKEN] = { scopes: ["api"], groups: { [GROUP]: "owner" } };
             const c = readGitLabMergeRequestContext({
-                CI_API_V4_URL: `${admin.url}/api/v4`,
-                CI_PROJECT_ID: String(id),
-                CI_MERGE_REQUEST_IID: "3",
+                CI_API_V4_URL: `${e2e.url}/api/v4`,
+                CI_PROJECT_ID: "42",
+                CI_MERGE_REQUEST_IID: "7",
                 GITLAB_NOTE_TOKEN: BOT_TOKEN,
             });
+            await upsertMergeRequestNote({ ctx: c, marker: DEV, body: "first" });
             await upsertMergeRequestNote({ ctx: c, marker: DEV, body: "report" });
-            const byPath = await (await fetch(`${admin.url}/_double/notes?project=${encodeURIComponent(PROJECT)}&mr=3`)).json();
-            const byId = await (await fetch(`${admin.url}/_double/notes?project=42&mr=3`)).json();
-            assert.deepEqual(byId, byPath);
-            assert.equal(byPath.length, 1);
-            assert.equal(byPath[0].body, `${DEV}\nreport`);
-            assert.deepEqual(await (await fetch(`${admin.url}/_double/issues?project=42`)).json(), []);
-            assert.equal((await fetch(`${admin.url}/_double/notes?project=nope&mr=3`)).status, 404);
+            const notes = await (await fetch(`${e2e.url}/_double/notes?project=42&mr=7`)).json();
+            assert.equal(notes.length, 1);
+            assert.equal(notes[0].body, `${DEV}\nreport`);
+            assert.deepEqual(await (await fetch(`${e2e.url}/_double/issues?project=42`)).json(), []);
+            assert.equal((await fetch(`${e2e.url}/_double/notes?project=43&mr=7`)).status, 404);
+
+            // Still 401 for unknown tokens, and a path works as well as an id.
+            const unknown = readGitLabMergeRequestContext({ ...envOf(c), GITLAB_NOTE_TOKEN: API_TOKENS.unknown });
+            await assert.rejects(upsertMergeRequestNote({ ctx: unknown, marker: DEV, body: "x" }), (e: unknown) => e instanceof GitLabRequestError && e.status === 401);
+            const byPath = readGitLabMergeRequestContext({ ...envOf(c), CI_PROJECT_ID: "acme/other-app" });
+            assert.equal((await upsertMergeRequestNote({ ctx: byPath, marker: DEV, body: "x" })).action, "created");
+            assert.equal(e2e.notes("acme/other-app", 7).length, 1);
         } finally {
-            await admin.close();
+            await e2e.close();
         }
     });
 });
+
+function envOf(c: GitLabMergeRequestContext): Record<string, string> {
+    return { CI_API_V4_URL: c.apiUrl, CI_PROJECT_ID: c.projectId, CI_MERGE_REQUEST_IID: String(c.mergeRequestIid), GITLAB_NOTE_TOKEN: c.token };
+}
