@@ -22,7 +22,8 @@ export function hiddenMarker(...parts: string[]): string {
 /** Throws unless `marker` is one single-line HTML comment that GitLab will hide. */
 export function assertHiddenMarker(marker: string): void {
     const m = /^<!--(.*)-->$/.exec(marker);
-    if (!m || m[1].trim() === "" || m[1].includes("--") || /[\r\n]/.test(marker)) {
+    // HTML ends a comment at `-->` (or `--!>`): text after it would show.
+    if (!m || m[1].trim() === "" || /--!?>/.test(m[1]) || /[\r\n]/.test(marker)) {
         throw new Error(
             `The marker ${JSON.stringify(marker)} is not a single-line HTML comment such as "<!-- gitops-platform:preview:dev -->": ` +
                 `build it with hiddenMarker(...).`,

@@ -21,7 +21,8 @@ describe("hiddenMarker", () => {
 describe("assertHiddenMarker", () => {
     it("accepts one HTML comment and refuses visible text", () => {
         assertHiddenMarker(DEV);
-        for (const bad of ["gitops-platform:preview:dev", "<!-- -->", "<!-- a -- b -->", "<!-- a\nb -->", `${DEV} x`]) {
+        assertHiddenMarker("<!-- gitops-platform:preview:my--stack -->");
+        for (const bad of ["gitops-platform:preview:dev", "<!-- -->", "<!-- a --> b -->", "<!-- a --!> b -->", "<!-- a\nb -->", `${DEV} x`]) {
             assert.throws(() => assertHiddenMarker(bad), /not a single-line HTML comment/, bad);
         }
     });
