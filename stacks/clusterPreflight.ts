@@ -9,7 +9,7 @@ import { ConfigError, ConfigProblem, PlatformConfig } from "./config";
 import { STACK_LABEL } from "./stackIdentity";
 import { rawConfig } from "./runtimeConfig";
 import { REGISTRY_SECRET_NAME } from "../components/kubernetes/EnvironmentNamespace";
-import { apiStatus, coreV1Client, entryIndex, kubernetesServiceAccountClient, listOwners, ServiceAccountClient } from "../components/kubernetes/pullSecretProvider";
+import { apiStatus, coreV1Client, entryIndex, foreignOwners, kubernetesServiceAccountClient, listOwners, ServiceAccountClient } from "../components/kubernetes/pullSecretProvider";
 
 /** The kubeconfig the kubernetes provider uses (`kubernetes:kubeconfig`, `kubernetes:context`). */
 export function stackKubeconfig(): { kubeconfig?: string; context?: string } {
@@ -45,7 +45,8 @@ export async function serviceAccountWarnings(cfg: PlatformConfig, client?: Servi
                 }
                 continue;
             }
-            const owners = listOwners(sa);
+            // kubectl edits are hand edits: the next up puts the entry back; a chart or controller is not fought.
+            const owners = foreignOwners(listOwners(sa));
             if (entryIndex(sa, REGISTRY_SECRET_NAME) < 0 && owners.length > 0) {
                 warnings.push(
                     `ServiceAccount ${env.namespace}/${name} (${key}): imagePullSecrets is owned by ${owners.join(", ")}. ` +

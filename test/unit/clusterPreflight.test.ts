@@ -104,6 +104,15 @@ describe("serviceAccountWarnings", () => {
         assert.deepEqual(warnings, []);
     });
 
+    it("a list a hand edit (kubectl) left without regsecret: no warning, the next up puts it back", async () => {
+        const cfg = config({ dev: { serviceAccounts: ["app", "edited"] } });
+        const warnings = await serviceAccountWarnings(
+            cfg,
+            fakeClient({ "poc-dev/default": sa(), "poc-dev/app": sa(["other-creds"], "kubectl-edit"), "poc-dev/edited": sa([], "kubectl") }),
+        );
+        assert.deepEqual(warnings, []);
+    });
+
     it("a client that throws: one 'could not check' warning, no throw", async () => {
         const cfg = config({ dev: { serviceAccounts: ["app", "ghost"] }, staging: {} });
         let reads = 0;
