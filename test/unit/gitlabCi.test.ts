@@ -299,7 +299,7 @@ describe(".gitlab-ci.yml", () => {
         assert.deepEqual(where("deploy", "staging"), { pushDefault: "manual" }, "a stack added later is manual until listed as automatic");
         // Fail-safe: if GitLab did not see $STACK in rules, every stack would be manual, not automatic.
         assert.deepEqual(where("deploy", undefined), { pushDefault: "manual" });
-        assert.match(lines(job("deploy").script).join("\n"), /pulumi up --yes --non-interactive --stack "?\$STACK"? --policy-pack policy/);
+        assert.match(lines(job("deploy").script).join("\n"), /pulumi up --yes --non-interactive --refresh --stack "?\$STACK"? --policy-pack policy/);
     });
 
     it("drift and rotate run only in scheduled pipelines with their SCHEDULED_TASK", () => {
