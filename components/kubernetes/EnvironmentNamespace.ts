@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FORCE_APPLY_ANNOTATIONS } from "./forceApply";
 import * as k8s from "@pulumi/kubernetes";
 import { ServiceAccountPullSecret } from "./ServiceAccountPullSecret";
 import { requireProvider } from "../requireProvider";
@@ -68,6 +69,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: args.namespace,
+                    annotations: { ...FORCE_APPLY_ANNOTATIONS },
                     labels: {
                         ...(args.labels ?? {}),
                         "app.kubernetes.io/managed-by": "gitops-platform",
@@ -85,7 +87,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
             {
                 apiVersion: "secrets.hashicorp.com/v1beta1",
                 kind: "VaultAuth",
-                metadata: { name: VAULT_AUTH_NAME, namespace },
+                metadata: { name: VAULT_AUTH_NAME, namespace, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
                 spec: {
                     method: "kubernetes",
                     mount: args.vaultAuthMount,
@@ -104,7 +106,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
             {
                 apiVersion: "secrets.hashicorp.com/v1beta1",
                 kind: "VaultStaticSecret",
-                metadata: { name: REGISTRY_SECRET_NAME, namespace },
+                metadata: { name: REGISTRY_SECRET_NAME, namespace, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
                 spec: {
                     vaultAuthRef: auth.metadata.name,
                     type: "kv-v2",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FORCE_APPLY_ANNOTATIONS } from "./forceApply";
 import * as k8s from "@pulumi/kubernetes";
 import { requireProvider } from "../requireProvider";
 
@@ -37,11 +38,11 @@ export class TokenReviewer extends pulumi.ComponentResource {
         const childOpts = { parent: this };
 
         const labels = args.labels ?? {};
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: saName, namespace, labels } }, childOpts);
+        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: saName, namespace, labels, annotations: { ...FORCE_APPLY_ANNOTATIONS } } }, childOpts);
         new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-auth-delegator`,
             {
-                metadata: { name: args.clusterRoleBindingName ?? saName, labels },
+                metadata: { name: args.clusterRoleBindingName ?? saName, labels, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
                 subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: sa.metadata.namespace }],
             },
@@ -54,7 +55,7 @@ export class TokenReviewer extends pulumi.ComponentResource {
                     name: `${saName}-token`,
                     namespace,
                     labels,
-                    annotations: { "kubernetes.io/service-account.name": sa.metadata.name },
+                    annotations: { ...FORCE_APPLY_ANNOTATIONS, "kubernetes.io/service-account.name": sa.metadata.name },
                 },
                 type: "kubernetes.io/service-account-token",
             },

@@ -12,6 +12,9 @@ export type Action = "create" | "update" | "replace" | "delete" | "import";
 /** The path shown when only a dynamic provider's code changed (a new version of this program). */
 export const PROVIDER_CODE = "(dynamic provider code)";
 
+/** The path shown for a provider resource whose configuration changed (providers give no detailed diff). */
+export const PROVIDER_CONFIG = "(provider configuration)";
+
 /** One resource `pulumi up` would act on. */
 export interface Change {
     urn: string;
@@ -125,6 +128,7 @@ export function changesOf(rec: PreviewRecord): Change[] {
         let paths = stepPaths(steps);
         if (paths.length === 0 && action === "update") paths = rPaths;
         if (paths.length === 0 && action === "update" && steps.some((s) => s.providerCodeChanged)) paths = [PROVIDER_CODE];
+        if (paths.length === 0 && action === "update" && type.startsWith("pulumi:providers:")) paths = [PROVIDER_CONFIG];
         const change: Change = {
             urn,
             type,
@@ -149,8 +153,8 @@ export function countsOf(changes: Change[]): Counts {
     return c;
 }
 
-/** Ordering for reports: replacements and deletions first, then creates, updates, imports; stable otherwise. */
+/** Ordering for reports: replacements and deletions first, then creates, updates, imports; by name within each (the engine's order varies between runs). */
 export function byRisk(changes: Change[]): Change[] {
     const rank: Record<Action, number> = { replace: 0, delete: 1, create: 2, update: 3, import: 4 };
-    return changes.map((c, i) => ({ c, i })).sort((a, b) => rank[a.c.action] - rank[b.c.action] || a.i - b.i).map((x) => x.c);
+    return [...changes].sort((a, b) => rank[a.action] - rank[b.action] || a.name.localeCompare(b.name) || a.urn.localeCompare(b.urn));
 }

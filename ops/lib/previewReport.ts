@@ -107,7 +107,7 @@ export function previewMarkdown(r: PreviewReport, limit: number, env: NodeJS.Pro
     const risky = [...r.changes, ...r.drift].filter((x) => x.action === "replace" || x.action === "delete");
     if (risky.length) {
         push(":warning: **Replacements and deletions**\n");
-        push(table(["action", "resource", "type", "reason", ""], byRisk(risky).map((x) => [x.action, code(x.name), code(x.type), reason(x), x.protected ? "protected" : ""]), Math.max(1_500, left / 3), pointer));
+        push(table(["action", "resource", "type", "reason", "protected"], byRisk(risky).map((x) => [x.action, code(x.name), code(x.type), reason(x), x.protected ? "yes" : ""]), Math.max(1_500, left / 3), pointer));
     }
     if (r.violations.length) {
         push("**Policy violations** (mandatory ones block `deploy`)\n");
@@ -121,10 +121,12 @@ export function previewMarkdown(r: PreviewReport, limit: number, env: NodeJS.Pro
         push("**Drift found by the refresh** (changed outside Pulumi; `pulumi up` puts it back)\n");
         push(table(["up would", "resource", "type", "properties"], r.drift.map((x) => [x.action, code(x.name), code(x.type), cell(x.paths.map(code).join(", ") || (x.driftKind === "deleted" ? "deleted" : "—"))]), Math.max(1_500, left / 2), pointer));
     }
-    if (r.changes.length) {
-        push("**Changes in this merge request**\n");
-        push(table(["action", "resource", "type", "properties"], r.changes.map((x) => [x.action, code(x.name), code(x.type), cell(x.paths.map(code).join(", ") || "—")]), Math.max(1_500, left), pointer));
-    } else if (!r.error) {
+    // replacements and deletions are listed above; the rest of the merge request's own changes here
+    const rest = r.changes.filter((x) => x.action !== "replace" && x.action !== "delete");
+    if (rest.length) {
+        push(`**${rest.length === r.changes.length ? "Changes" : "Other changes"} in this merge request**\n`);
+        push(table(["action", "resource", "type", "properties"], rest.map((x) => [x.action, code(x.name), code(x.type), cell(x.paths.map(code).join(", ") || "—")]), Math.max(1_500, left), pointer));
+    } else if (!r.error && r.changes.length === 0) {
         push("No change from this merge request.\n");
     }
     push(`<sub>${r.generatedAt} · full report: ${pointer}</sub>`);

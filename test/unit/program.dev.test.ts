@@ -75,7 +75,7 @@ test("registry-read-dev reads exactly the dev stack's registry path, nothing els
 test("token reviewer vault-token-reviewer-dev, labelled with the dev stack", () => {
     const labels = { "app.kubernetes.io/managed-by": "gitops-platform", "gitops-platform/stack": "dev" };
     const sa = one("kubernetes:core/v1:ServiceAccount", "vault-token-reviewer-sa");
-    assert.deepEqual(sa.inputs.metadata, { name: "vault-token-reviewer-dev", namespace: "kube-system", labels });
+    assert.deepEqual(sa.inputs.metadata, { name: "vault-token-reviewer-dev", namespace: "kube-system", labels, annotations: { "pulumi.com/patchForce": "true" } });
     const secret = one("kubernetes:core/v1:Secret", "vault-token-reviewer-token");
     assert.equal(secret.inputs.metadata.name, "vault-token-reviewer-dev-token");
     assert.deepEqual(secret.inputs.metadata.labels, labels);

@@ -34,8 +34,9 @@ describe("previewReport / previewMarkdown", () => {
         const md = previewMarkdown(r, 60_000);
         assert.ok(md.startsWith(noteMarker("e2e") + "\n"), "the hidden marker is the first line");
         const risky = md.indexOf("Replacements and deletions");
-        assert.ok(risky > 0 && risky < md.indexOf("Changes in this merge request"));
-        assert.match(md, /\| replace \| `env-dev-namespace` \| `kubernetes:core\/v1:Namespace` \| forced by `metadata\.name` \| protected \|/);
+        assert.ok(risky > 0 && risky < md.indexOf("Other changes in this merge request"), "risky first, then the other changes");
+        assert.doesNotMatch(md.slice(md.indexOf("Other changes")), /\| (replace|delete) \|/, "not listed twice");
+        assert.match(md, /\| replace \| `env-dev-namespace` \| `kubernetes:core\/v1:Namespace` \| forced by `metadata\.name` \| yes \|/);
         assert.match(md, /\| replace \| `env-dev-role` \| `vault:kubernetes\/authBackendRole:AuthBackendRole` \| forced by `roleName` \|/);
         assert.match(md, /\| delete \| `env-staging-namespace` \| `kubernetes:core\/v1:Namespace` \| no longer in the program \|/);
         assert.match(md, /\*\*Protected resources touched:\*\* `env-dev-namespace` \(replace\)/);
