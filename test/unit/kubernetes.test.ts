@@ -50,7 +50,7 @@ test("namespace poc-dev, protected when asked", () => {
 test("VaultAuth vault-auth: kubernetes method, role <ns>-default, SA default, audience vault", () => {
     const [auth] = kubernetesKind("VaultAuth");
     assert.equal(auth.type, "kubernetes:secrets.hashicorp.com/v1beta1:VaultAuth");
-    assert.deepEqual(auth.inputs.metadata, { name: "vault-auth", namespace: "poc-dev" });
+    assert.deepEqual(auth.inputs.metadata, { name: "vault-auth", namespace: "poc-dev", annotations: { "pulumi.com/patchForce": "true" } });
     assert.deepEqual(auth.inputs.spec, {
         method: "kubernetes",
         mount: "kubernetes",
@@ -60,7 +60,7 @@ test("VaultAuth vault-auth: kubernetes method, role <ns>-default, SA default, au
 
 test("VaultStaticSecret creates regsecret of type kubernetes.io/dockerconfigjson from <prefix>/platform/registry", () => {
     const [vss] = kubernetesKind("VaultStaticSecret");
-    assert.deepEqual(vss.inputs.metadata, { name: "regsecret", namespace: "poc-dev" });
+    assert.deepEqual(vss.inputs.metadata, { name: "regsecret", namespace: "poc-dev", annotations: { "pulumi.com/patchForce": "true" } });
     const s = vss.inputs.spec;
     assert.equal(s.vaultAuthRef, "vault-auth");
     assert.equal(s.type, "kv-v2");
