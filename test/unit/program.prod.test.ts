@@ -97,7 +97,7 @@ test("the prod registry secret: its own path, owned by the prod stack, synced by
 test("token reviewer vault-token-reviewer-prod, labelled with the prod stack", () => {
     const labels = { "app.kubernetes.io/managed-by": "gitops-platform", "gitops-platform/stack": "prod" };
     const sa = one("kubernetes:core/v1:ServiceAccount", "vault-token-reviewer-sa");
-    assert.deepEqual(sa.inputs.metadata, { name: "vault-token-reviewer-prod", namespace: "kube-system", labels });
+    assert.deepEqual(sa.inputs.metadata, { name: "vault-token-reviewer-prod", namespace: "kube-system", labels, annotations: { "pulumi.com/patchForce": "true" } });
     const secret = one("kubernetes:core/v1:Secret", "vault-token-reviewer-token");
     assert.equal(secret.inputs.metadata.name, "vault-token-reviewer-prod-token");
     assert.deepEqual(secret.inputs.metadata.labels, labels);

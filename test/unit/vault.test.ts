@@ -103,7 +103,7 @@ test("token reviewer ServiceAccount is bound to system:auth-delegator with a tok
     for (const [component, stack] of [["owned", "dev"], ["shared", "prod"]]) {
         const name = `vault-token-reviewer-${stack}`;
         const sa = one("kubernetes:core/v1:ServiceAccount", `${component}-token-reviewer-sa`);
-        assert.deepEqual(sa.inputs.metadata, { name, namespace: "kube-system", labels: labels(stack) });
+        assert.deepEqual(sa.inputs.metadata, { name, namespace: "kube-system", labels: labels(stack), annotations: { "pulumi.com/patchForce": "true" } });
         const crb = one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", `${component}-token-reviewer-auth-delegator`);
         assert.equal(crb.inputs.metadata.name, name);
         assert.deepEqual(crb.inputs.metadata.labels, labels(stack));
