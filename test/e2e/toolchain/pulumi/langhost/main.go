@@ -6,7 +6,8 @@
 // cannot be built here. This host implements only what `pulumi preview/up/refresh/destroy`
 // of an already-installed TypeScript program need: it runs
 // `node <@pulumi/pulumi>/cmd/run` with the same flags and environment as upstream.
-// It does not install dependencies, report required plugins, generate code or run policy packs.
+// It also runs Node.js policy packs (RunPlugin, kind "analyzer"): `pulumi preview|up --policy-pack`.
+// It does not install dependencies, report required plugins or generate code.
 // See docs/e2e.md.
 package main
 
@@ -26,6 +27,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
@@ -219,4 +221,48 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// RunPlugin runs a Node.js policy pack, as upstream's host does for plugins of kind "analyzer":
+// `node <@pulumi/pulumi>/cmd/run-policy-pack <engine address> <pack dir>` in the pack directory,
+// @pulumi/pulumi resolved from there, its stdout and stderr streamed to the engine (which reads
+// the analyzer's port from the first stdout line). The engine ends it by cancelling the call.
+// Other plugin kinds (Node.js resource providers, tools) are not needed by the e2e tests.
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	if req.GetKind() != string(apitype.AnalyzerPlugin) {
+		return status.Errorf(codes.Unimplemented, "the e2e language host runs policy packs only, not %q plugins", req.GetKind())
+	}
+	dir := req.GetInfo().GetProgramDirectory()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return fmt.Errorf("node not found on PATH: %w", err)
+	}
+	resolve := exec.CommandContext(server.Context(), node, "-e",
+		`process.stdout.write(require.resolve("@pulumi/pulumi/cmd/run-policy-pack", {paths: [process.argv[1]]}))`, dir)
+	resolve.Stderr = os.Stderr
+	runPath, err := resolve.Output()
+	if err != nil {
+		return fmt.Errorf("cannot find @pulumi/pulumi/cmd/run-policy-pack from %s (run `npm ci` first): %w", dir, err)
+	}
+
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	// upstream's order for analyzers: the engine's arguments (its address), then the pack directory
+	args := append([]string{string(runPath)}, req.GetArgs()...)
+	args = append(args, dir)
+	cmd := exec.CommandContext(server.Context(), node, args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), req.GetEnv()...), "PULUMI_NODEJS_TYPESCRIPT=true")
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Run(); err != nil {
+		if server.Context().Err() != nil {
+			return nil // the engine is done with the pack
+		}
+		return fmt.Errorf("policy pack %s exited: %w", dir, err)
+	}
+	return closer.Close()
 }
