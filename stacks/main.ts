@@ -15,7 +15,7 @@ import { clusterPreflight, serviceAccountWarnings } from "./clusterPreflight";
 export const inspect = {
     /** What Vault has at the KV and auth paths (throws a ConfigError on a mismatch). */
     vault: vaultPreflight,
-    /** Environment namespaces another stack owns (throws a ConfigError). */
+    /** Environment namespaces, and Argo CD / VSO installation objects, another stack owns (throws a ConfigError). */
     namespaces: clusterPreflight,
     /** Warnings about listed ServiceAccounts (missing, list owned by another manager). */
     serviceAccounts: serviceAccountWarnings,

@@ -94,6 +94,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             chartRepo: cfg.vso.chartRepo,
             namespace: cfg.vso.namespace,
             vaultAddress: cfg.vso.vaultAddress,
+            labels: id.labels,
         },
         { providers: { kubernetes: providers.kubernetes } },
     );
@@ -175,6 +176,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             })),
             appChart: cfg.argocd.appChart,
             targetRevision: cfg.argocd.targetRevision,
+            labels: id.labels,
         },
         { providers: { kubernetes: providers.kubernetes } },
     );

@@ -5,6 +5,40 @@ import { requireProvider } from "../requireProvider";
 import { GroupDeployToken, GroupDeployTokenArgs } from "../gitlab/GroupDeployToken";
 import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec } from "./specs";
 
+/** Name of the repo-creds Secret in the Argo CD namespace. */
+export const REPO_CREDS_SECRET_NAME = "gitlab-repo-creds";
+
+/** Name of the bootstrap ApplicationSet of AppProject `project`: `<project>-services`. */
+export function applicationSetName(project: string): string {
+    return `${project}-services`;
+}
+
+/** A namespaced object a component applies, as the API server names it (what the cluster preflight reads). */
+export interface AppliedObjectRef {
+    /** `v1` for core objects, else `<group>/<version>`. */
+    apiVersion: string;
+    /** Kind, e.g. `AppProject`. */
+    kind: string;
+    /** Resource name in the API path, e.g. `appprojects`. */
+    plural: string;
+    /** Namespace. */
+    namespace: string;
+    /** Object name. */
+    name: string;
+}
+
+/**
+ * The objects {@link ArgoCd} applies into the Argo CD namespace (which another stack's Argo CD
+ * objects may share): the repo-creds Secret, the AppProject `project` and its ApplicationSet.
+ */
+export function argoCdAppliedObjects(namespace: string, project: string): AppliedObjectRef[] {
+    return [
+        { apiVersion: "v1", kind: "Secret", plural: "secrets", namespace, name: REPO_CREDS_SECRET_NAME },
+        { apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", plural: "appprojects", namespace, name: project },
+        { apiVersion: "argoproj.io/v1alpha1", kind: "ApplicationSet", plural: "applicationsets", namespace, name: applicationSetName(project) },
+    ];
+}
+
 /** Arguments of {@link ArgoCd}. */
 export interface ArgoCdArgs {
     /** Install Argo CD with Helm: true, or false when it is already installed. */
@@ -36,6 +70,11 @@ export interface ArgoCdArgs {
     appChart: AppChartSpec;
     /** Git revision of the service repos' `.cicd/` values, e.g. `HEAD` or `main`. */
     targetRevision: string;
+    /**
+     * Labels on the repo-creds Secret, the AppProject and the ApplicationSet, e.g. the owning stack
+     * (`app.kubernetes.io/managed-by`, `gitops-platform/stack`). @default {}
+     */
+    labels?: Record<string, string>;
 }
 
 /**
@@ -61,6 +100,9 @@ export class ArgoCd extends pulumi.ComponentResource {
         const namespace = args.namespace;
         const childOpts = { parent: this };
         const services = args.services;
+        const labels = args.labels ?? {};
+        // Absent rather than empty without labels: objects of earlier versions show no diff.
+        const crLabels = args.labels ? { labels } : {};
 
         const crdDependencies: pulumi.Resource[] = [];
         if (args.enabled) {
@@ -104,9 +146,10 @@ export class ArgoCd extends pulumi.ComponentResource {
             `${name}-repo-creds`,
             {
                 metadata: {
-                    name: "gitlab-repo-creds",
+                    name: REPO_CREDS_SECRET_NAME,
                     namespace,
-                    labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+                    // Argo CD finds repo-creds by this label: the caller's labels never replace it.
+                    labels: { ...labels, "argocd.argoproj.io/secret-type": "repo-creds" },
                 },
                 type: "Opaque",
                 stringData: {
@@ -124,7 +167,7 @@ export class ArgoCd extends pulumi.ComponentResource {
             {
                 apiVersion: "argoproj.io/v1alpha1",
                 kind: "AppProject",
-                metadata: { name: args.project, namespace },
+                metadata: { name: args.project, namespace, ...crLabels },
                 spec: appProjectSpec({
                     description: `gitops-platform services (${args.environments.map((e) => e.name).join(", ")})`,
                     repoPrefix: args.repoPrefix,
@@ -135,13 +178,13 @@ export class ArgoCd extends pulumi.ComponentResource {
             crOpts,
         );
 
-        this.applicationSetName = `${args.project}-services`;
+        this.applicationSetName = applicationSetName(args.project);
         new k8s.apiextensions.CustomResource(
             `${name}-applicationset`,
             {
                 apiVersion: "argoproj.io/v1alpha1",
                 kind: "ApplicationSet",
-                metadata: { name: this.applicationSetName, namespace },
+                metadata: { name: this.applicationSetName, namespace, ...crLabels },
                 spec: applicationSetSpec({
                     project: args.project,
                     services,

@@ -3,6 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
 import { requireProvider } from "../requireProvider";
 
+/** Name of the default VaultConnection (the one every VaultAuth without `vaultConnectionRef` uses). */
+export const DEFAULT_CONNECTION_NAME = "default";
+
+/**
+ * The objects {@link VaultSecretsOperator} applies into the operator namespace (which another
+ * stack's may share): the default VaultConnection. Same shape as the Argo CD component's
+ * `AppliedObjectRef` (components/argocd/ArgoCd.ts).
+ */
+export function vsoAppliedObjects(namespace: string): { apiVersion: string; kind: string; plural: string; namespace: string; name: string }[] {
+    return [{ apiVersion: "secrets.hashicorp.com/v1beta1", kind: "VaultConnection", plural: "vaultconnections", namespace, name: DEFAULT_CONNECTION_NAME }];
+}
+
 /** Arguments of {@link VaultSecretsOperator}. */
 export interface VaultSecretsOperatorArgs {
     /** Install the operator with Helm: true, or false when it is already installed. */
@@ -15,6 +27,8 @@ export interface VaultSecretsOperatorArgs {
     namespace: string;
     /** Vault address as the operator reaches it. */
     vaultAddress: pulumi.Input<string>;
+    /** Labels on the default VaultConnection, e.g. the owning stack (`app.kubernetes.io/managed-by`, `gitops-platform/stack`). @default {} */
+    labels?: Record<string, string>;
 }
 
 /**
@@ -61,7 +75,7 @@ export class VaultSecretsOperator extends pulumi.ComponentResource {
             {
                 apiVersion: "secrets.hashicorp.com/v1beta1",
                 kind: "VaultConnection",
-                metadata: { name: "default", namespace },
+                metadata: { name: DEFAULT_CONNECTION_NAME, namespace, ...(args.labels ? { labels: args.labels } : {}) },
                 spec: { address: args.vaultAddress, skipTLSVerify: false },
             },
             { ...childOpts, dependsOn: this.crdDependencies },
