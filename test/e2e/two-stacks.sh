@@ -10,8 +10,10 @@
 #      other's
 #   4. drift on dev's registry secret (overwrite, then deleted latest version): the drift checks
 #      fail, `up --refresh` writes the stack's value back, the checks are clean again
-#   5. `destroy dev`: prod's registry secret, a real prod login and prod's drift check are intact
-#   6. no token (admin bearer token of the kubeconfig, deploy tokens, Vault token) in clear in any
+#   5. a namespace of another stack, and another stack's Argo CD objects (repo-creds, AppProject,
+#      ApplicationSet: prod pointed at dev's argocd.namespace), are refused by the preflight
+#   6. `destroy dev`: prod's registry secret, a real prod login and prod's drift check are intact
+#   7. no token (admin bearer token of the kubeconfig, deploy tokens, Vault token) in clear in any
 #      state export, output or log
 # Prints "two-stacks: N passed, N failed" at the end. Needs node_modules (npm ci) in the checkout.
 set -euo pipefail
@@ -70,6 +72,9 @@ policy_reads_only() { # policy, KV data path: the rules name that path and no le
 }
 tokens_differ() { [[ $(dockerconfig_of dev | jq -r '.auths[].auth') != $(dockerconfig_of prod | jq -r '.auths[].auth') ]]; }
 reviewer_labelled() { kubectl get sa "vault-token-reviewer-$1" -n kube-system -o json | jq -e --arg s "$1" '.metadata.labels["gitops-platform/stack"] == $s'; }
+repo_creds_labelled() { # stack, Argo CD namespace
+  kubectl get secret gitlab-repo-creds -n "$2" -o json | jq -e --arg s "$1" '.metadata.labels["gitops-platform/stack"] == $s'
+}
 
 step "a path another stack claims is refused"
 vcurl -X POST -d '{"custom_metadata":{"gitops-platform-owner":"someone/else/prod"}}' \
@@ -102,6 +107,8 @@ for s in dev prod; do
   check "$s: policy registry-read-$s reads exactly its own path" policy_reads_only "registry-read-$s" "secret/data/$(reg_path "$s")"
   check "$s: token reviewer ServiceAccount vault-token-reviewer-$s labelled with its stack" reviewer_labelled "$s"
 done
+check "dev: Argo CD repo-creds Secret (argocd) labelled with its stack" repo_creds_labelled dev argocd
+check "prod: Argo CD repo-creds Secret (argocd-prod) labelled with its stack" repo_creds_labelled prod argocd-prod
 check "the two stacks hold different deploy tokens" tokens_differ
 
 login_reads() { # namespace role auth-mount own-stack other-stack
@@ -128,6 +135,18 @@ else
   bad "namespace of another stack: unexpected output"; tail -n 30 "$WORK/preview-steal.log" >&2
 fi
 stack_cfg prod gitops-platform:environments '{"prod":{}}'
+
+step "Argo CD objects of another stack are refused"
+# With force-apply on, prod's up would otherwise take over dev's repo-creds, AppProject and ApplicationSet.
+stack_cfg prod gitops-platform:argocd '{"enabled":false,"namespace":"argocd"}'
+if run_pulumi preview-steal-argocd.log preview --stack prod; then
+  bad "prod's preview with dev's Argo CD namespace succeeded"
+elif grep -q "gitops-platform:argocd.namespace: Secret argocd/gitlab-repo-creds.* to stack \"dev\" (label gitops-platform/stack), not to this stack \"prod\"" "$WORK/preview-steal-argocd.log"; then
+  ok "prod's preview with dev's Argo CD namespace stops, naming both stacks"
+else
+  bad "Argo CD objects of another stack: unexpected output"; tail -n 30 "$WORK/preview-steal-argocd.log" >&2
+fi
+stack_cfg prod gitops-platform:argocd '{"enabled":false,"namespace":"argocd-prod"}'
 
 step "drift: dev's registry secret overwritten out of band"
 GOOD=$(dockerconfig_of dev)
