@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FORCE_APPLY_ANNOTATIONS } from "../kubernetes/forceApply";
 import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
 import { requireProvider } from "../requireProvider";
@@ -150,6 +151,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                     namespace,
                     // Argo CD finds repo-creds by this label: the caller's labels never replace it.
                     labels: { ...labels, "argocd.argoproj.io/secret-type": "repo-creds" },
+                    annotations: { ...FORCE_APPLY_ANNOTATIONS },
                 },
                 type: "Opaque",
                 stringData: {
@@ -167,7 +169,7 @@ export class ArgoCd extends pulumi.ComponentResource {
             {
                 apiVersion: "argoproj.io/v1alpha1",
                 kind: "AppProject",
-                metadata: { name: args.project, namespace, ...crLabels },
+                metadata: { name: args.project, namespace, ...crLabels, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
                 spec: appProjectSpec({
                     description: `gitops-platform services (${args.environments.map((e) => e.name).join(", ")})`,
                     repoPrefix: args.repoPrefix,
@@ -184,7 +186,7 @@ export class ArgoCd extends pulumi.ComponentResource {
             {
                 apiVersion: "argoproj.io/v1alpha1",
                 kind: "ApplicationSet",
-                metadata: { name: this.applicationSetName, namespace, ...crLabels },
+                metadata: { name: this.applicationSetName, namespace, ...crLabels, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
                 spec: applicationSetSpec({
                     project: args.project,
                     services,

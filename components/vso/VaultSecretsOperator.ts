@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { FORCE_APPLY_ANNOTATIONS } from "../kubernetes/forceApply";
 import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
 import { requireProvider } from "../requireProvider";
@@ -75,7 +76,12 @@ export class VaultSecretsOperator extends pulumi.ComponentResource {
             {
                 apiVersion: "secrets.hashicorp.com/v1beta1",
                 kind: "VaultConnection",
-                metadata: { name: DEFAULT_CONNECTION_NAME, namespace, ...(args.labels ? { labels: args.labels } : {}) },
+                metadata: {
+                    name: DEFAULT_CONNECTION_NAME,
+                    namespace,
+                    ...(args.labels ? { labels: args.labels } : {}),
+                    annotations: { ...FORCE_APPLY_ANNOTATIONS },
+                },
                 spec: { address: args.vaultAddress, skipTLSVerify: false },
             },
             { ...childOpts, dependsOn: this.crdDependencies },

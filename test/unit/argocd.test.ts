@@ -92,6 +92,7 @@ test("repo-creds Secret for https://<host>/<group>, labelled, password secret", 
         name: "gitlab-repo-creds",
         namespace: "argocd",
         labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+        annotations: { "pulumi.com/patchForce": "true" },
     });
     assert.equal(s.inputs.stringData.url, "https://gitlab.com/gitops-poc-dzha");
     assert.equal(s.inputs.stringData.type, "git");
@@ -104,7 +105,7 @@ test("repo-creds Secret for https://<host>/<group>, labelled, password secret", 
 
 test("AppProject limited to the group's repos, the chart repo and the stack's namespaces", () => {
     const p = kubernetesKind("AppProject").find((r) => r.name === "argocd-project")!;
-    assert.deepEqual(p.inputs.metadata, { name: "poc", namespace: "argocd" });
+    assert.deepEqual(p.inputs.metadata, { name: "poc", namespace: "argocd", annotations: { "pulumi.com/patchForce": "true" } });
     assert.deepEqual(p.inputs.spec.sourceRepos, ["https://gitlab.com/gitops-poc-dzha/*", "https://d7561985.github.io/k8app"]);
     assert.deepEqual(p.inputs.spec.destinations, [
         { server: "https://kubernetes.default.svc", namespace: "poc-dev" },
@@ -115,7 +116,7 @@ test("AppProject limited to the group's repos, the chart repo and the stack's na
 
 test("ApplicationSet generates <service>-<env> per service × environment into the env namespace", () => {
     const set = kubernetesKind("ApplicationSet").find((r) => r.name === "argocd-applicationset")!;
-    assert.deepEqual(set.inputs.metadata, { name: "poc-services", namespace: "argocd" });
+    assert.deepEqual(set.inputs.metadata, { name: "poc-services", namespace: "argocd", annotations: { "pulumi.com/patchForce": "true" } });
     const spec = set.inputs.spec;
     assert.equal(spec.goTemplate, true);
     const elements = spec.generators[0].list.elements;

@@ -91,7 +91,7 @@ test("VSO: pinned Helm release, default VaultConnection to vso.vaultAddress", ()
     assert.equal(rel.inputs.namespace, "vault-secrets-operator-system");
     const conns = kubernetesKind("VaultConnection");
     const main = conns.find((c) => c.name === "vso-default-connection")!;
-    assert.deepEqual(main.inputs.metadata, { name: "default", namespace: "vault-secrets-operator-system" });
+    assert.deepEqual(main.inputs.metadata, { name: "default", namespace: "vault-secrets-operator-system", annotations: { "pulumi.com/patchForce": "true" } });
     assert.deepEqual(main.inputs.spec, { address: "http://vault.vault.svc:8200", skipTLSVerify: false });
 });
 

@@ -202,3 +202,12 @@ test("no secret reaches any resource input in clear", () => {
     );
     assert.deepEqual(leaks, []);
 });
+
+test("every Kubernetes object the program applies takes over hand edits (pulumi.com/patchForce), Helm releases aside", async () => {
+    const objects = recorded.filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("kubernetes:helm.sh/"));
+    assert.ok(objects.length >= 10, `${objects.length} objects`);
+    for (const r of objects) {
+        const metadata = (await resolveDeep(r.inputs.metadata)) as { annotations?: Record<string, string> };
+        assert.equal(metadata?.annotations?.["pulumi.com/patchForce"], "true", `${r.type} ${r.name}`);
+    }
+});
