@@ -6,6 +6,7 @@
 #      ConfigMap and in a stack output, Vault policy on secret/data/*, unprotected Namespace in
 #      prod); the preview must fail and name each policy, in its output and as policyEvents in the
 #      engine event log (what the Automation API reads), without echoing the token
+#      npm run preview-report --policy-pack on the same program exits 5, its note lists each policy
 #   4. the same program fixed (policy-fixture:fixed true) passes
 #   5. an unprotected Namespace fails prod-protect alone; with --policy-pack-config saying which
 #      stacks are production (not this one) it passes
@@ -65,6 +66,15 @@ check "policyEvents carry the pack name and the resource URN" \
   "$FIX/bad.events.jsonl"
 check "no violation message echoes the token" bash -c "[[ -s '$FIX/bad.events.jsonl' ]] && ! jq -r 'select(.policyEvent) | .policyEvent.message' '$FIX/bad.events.jsonl' | grep -qF -- '$TOKEN'"
 jq -c 'select(.policyEvent) | .policyEvent | {policyName, enforcementLevel, resourceUrn}' "$FIX/bad.events.jsonl" >&2 || true
+
+step "the merge-request report (npm run preview-report --policy-pack) lists the violations"
+RC=0
+(cd "$FIX" && node --import tsx "$ROOT/ops/preview-report.ts" --stack "$STACK" --policy-pack "$PACK" --out "$FIX/reports") >"$FIX/report.log" 2>&1 || RC=$?
+if (( RC == 5 )); then ok "preview-report exits 5 on mandatory violations"; else bad "preview-report exits $RC, want 5"; tail -n 30 "$FIX/report.log" >&2; fi
+for p in "${POLICIES[@]}"; do
+  check "the note lists $p as mandatory" grep -q "^| mandatory | \`gitops-platform/$p\`" "$FIX/reports/preview-$STACK.md"
+done
+check "the note and the JSON never carry the token" bash -c "! grep -rqF -- '$TOKEN' '$FIX/reports'"
 
 step "preview of the fixed fixture"
 stack_cfg "$STACK" policy-fixture:fixed true
