@@ -15,11 +15,13 @@ import { argoCdAppliedObjects, type AppliedObjectRef } from "../components/argoc
 import { vsoAppliedObjects } from "../components/vso/VaultSecretsOperator";
 import {
     apiStatus,
+    clientNode,
     coreV1Client,
     entryIndex,
     foreignOwners,
     kubernetesServiceAccountClient,
     listOwners,
+    loadKubeConfig,
     type KubeconfigSource,
     ServiceAccountClient,
 } from "../components/kubernetes/pullSecretProvider";
@@ -149,22 +151,9 @@ export function installationObjects(cfg: PlatformConfig): InstallationObject[] {
 /** Reads one object's labels; undefined when the object (or its kind: CRD not installed yet) does not exist. */
 export type ObjectLabelReader = (ref: AppliedObjectRef) => Promise<Record<string, string> | undefined>;
 
-/** @kubernetes/client-node, required at run time like components/kubernetes/pullSecretProvider.ts does. */
-function clientNode(): typeof import("@kubernetes/client-node") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
-}
-
 /** A CustomObjects client for the kubeconfig `coreV1Client` would use (content, path, or KUBECONFIG / ~/.kube/config). */
 export function customObjectsClient(src: KubeconfigSource): import("@kubernetes/client-node").CustomObjectsApi {
-    const k8s = clientNode();
-    const kc = new k8s.KubeConfig();
-    const given = (src.kubeconfig ?? "").trim();
-    if (given === "") kc.loadFromDefault();
-    else if (given.includes("\n") || given.startsWith("{") || given.startsWith("apiVersion")) kc.loadFromString(given);
-    else kc.loadFromFile(given);
-    if (src.context) kc.setCurrentContext(src.context);
-    return kc.makeApiClient(k8s.CustomObjectsApi);
+    return loadKubeConfig(src).makeApiClient(clientNode().CustomObjectsApi);
 }
 
 /**

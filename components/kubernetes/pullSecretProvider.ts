@@ -122,7 +122,7 @@ export interface KubeconfigSource {
 }
 
 /** @kubernetes/client-node, required at run time (the serialized provider never captures the module). */
-function clientNode(): typeof import("@kubernetes/client-node") {
+export function clientNode(): typeof import("@kubernetes/client-node") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require("@kubernetes/client-node") as typeof import("@kubernetes/client-node");
 }
@@ -132,14 +132,18 @@ function clientNode(): typeof import("@kubernetes/client-node") {
  * serialized) for a kubeconfig given as content, as a path, or (neither) KUBECONFIG / ~/.kube/config.
  */
 export function coreV1Client(src: KubeconfigSource): import("@kubernetes/client-node").CoreV1Api {
-    const k8s = clientNode();
-    const kc = new k8s.KubeConfig();
+    return loadKubeConfig(src).makeApiClient(clientNode().CoreV1Api);
+}
+
+/** The KubeConfig for a kubeconfig given as content, as a path, or (neither) KUBECONFIG / ~/.kube/config; `context` selected. */
+export function loadKubeConfig(src: KubeconfigSource): import("@kubernetes/client-node").KubeConfig {
+    const kc = new (clientNode().KubeConfig)();
     const given = (src.kubeconfig ?? "").trim();
     if (given === "") kc.loadFromDefault();
     else if (given.includes("\n") || given.startsWith("{") || given.startsWith("apiVersion")) kc.loadFromString(given);
     else kc.loadFromFile(given);
     if (src.context) kc.setCurrentContext(src.context);
-    return kc.makeApiClient(k8s.CoreV1Api);
+    return kc;
 }
 
 /** HTTP status of a failed @kubernetes/client-node call (`code`, or `statusCode` in older errors). */
