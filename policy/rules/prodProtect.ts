@@ -16,8 +16,8 @@ import { NAMESPACE, VAULT_AUTH_BACKEND, VAULT_MOUNT } from "../lib/types";
 /** Policy name, also its key in `--policy-pack-config`. */
 export const NAME = "prod-protect";
 
-/** Stacks treated as production when the pack config does not say. */
-export const DEFAULT_PROD_STACKS: readonly string[] = ["prod", "production"];
+/** Stacks treated as production when the pack config does not say: the names the program itself protects by default (`prod`, `*-prod`, README), and `production`. */
+export const DEFAULT_PROD_STACKS: readonly string[] = ["prod", "production", "*-prod"];
 
 /** Resource types that must be protected in production, with a word for messages. */
 export const PROTECTED_TYPES: Readonly<Record<string, string>> = {

@@ -90,7 +90,7 @@ test("the pack serves its four mandatory policies, prod-protect with its config 
     );
     assert.ok(policies.every((p: any) => p.getEnforcementlevel() === pb.EnforcementLevel.MANDATORY));
     const schema = policies[1].getConfigschema().getProperties().toJavaScript();
-    assert.deepEqual(schema.prodStacks.default, ["prod", "production"]);
+    assert.deepEqual(schema.prodStacks.default, ["prod", "production", "*-prod"]);
     assert.equal(stderr.trim(), "", "ts-node compiled the pack without a diagnostic");
 });
 
@@ -118,19 +118,20 @@ test("Analyze: secret markers reach the policies (a secret in a ConfigMap is nam
 test("Configure: prodStacks from --policy-pack-config decides which stacks must protect their namespaces", async () => {
     const ns = (stack: string) => urnOf(stack, ["kubernetes:core/v1:Namespace"], "ns");
     assert.equal((await analyze("kubernetes:core/v1:Namespace", ns("prod"), {}, false))[0]?.policy, "prod-protect", "default prod stacks");
-    assert.deepEqual(await analyze("kubernetes:core/v1:Namespace", ns("eu-prod"), {}, false), []);
+    assert.equal((await analyze("kubernetes:core/v1:Namespace", ns("eu-prod"), {}, false))[0]?.policy, "prod-protect", "default *-prod");
+    assert.deepEqual(await analyze("kubernetes:core/v1:Namespace", ns("eu-live"), {}, false), []);
 
     const cfg = new pb.PolicyConfig();
     cfg.setEnforcementlevel(pb.EnforcementLevel.MANDATORY);
-    cfg.setProperties(Struct.fromJavaScript({ prodStacks: ["*-prod"] }));
+    cfg.setProperties(Struct.fromJavaScript({ prodStacks: ["*-live"] }));
     const req = new pb.ConfigureAnalyzerRequest();
     req.getPolicyconfigMap().set("prod-protect", cfg);
     await call("configure", req);
 
-    const [d] = await analyze("kubernetes:core/v1:Namespace", ns("eu-prod"), {}, false);
+    const [d] = await analyze("kubernetes:core/v1:Namespace", ns("eu-live"), {}, false);
     assert.equal(d.policy, "prod-protect");
-    assert.match(d.message, /Namespace "ns" is not protected in production stack "eu-prod"/);
-    assert.deepEqual(await analyze("kubernetes:core/v1:Namespace", ns("eu-prod"), {}, true), [], "protected");
+    assert.match(d.message, /Namespace "ns" is not protected in production stack "eu-live"/);
+    assert.deepEqual(await analyze("kubernetes:core/v1:Namespace", ns("eu-live"), {}, true), [], "protected");
     assert.deepEqual(await analyze("kubernetes:core/v1:Namespace", ns("prod"), {}, false), [], "prod is no longer listed");
 });
 

@@ -17,7 +17,7 @@ const ns = (stack: string, protect: boolean) => ({
 
 test("an unprotected Namespace, KV mount or auth backend in a production stack is refused, named with its stack", async () => {
     for (const [type, what] of [[NAMESPACE, "Namespace"], [MOUNT, "Vault mount"], [AUTH, "Vault auth backend"]]) {
-        for (const stack of DEFAULT_PROD_STACKS) {
+        for (const stack of DEFAULT_PROD_STACKS.map((s) => s.replace("*", "eu"))) {
             const urn = urnOf(stack, ["gitops-platform:vault:VaultPlatform", type], "thing");
             const [m, ...rest] = await validateResource(prodProtect, { type, urn, props: {}, protect: false });
             assert.equal(rest.length, 0);
@@ -62,7 +62,7 @@ test("the config schema accepts a list of stack names, defaults to prod/producti
     const validate = new Ajv({ useDefaults: true, strict: false }).compile({ type: "object", ...CONFIG_SCHEMA });
     const empty: Record<string, unknown> = {};
     assert.ok(validate(empty));
-    assert.deepEqual(empty.prodStacks, ["prod", "production"]);
+    assert.deepEqual(empty.prodStacks, ["prod", "production", "*-prod"]);
     assert.ok(validate({ prodStacks: ["prod", "*-prod"] }));
     assert.ok(!validate({ prodStacks: "prod" }));
     assert.ok(!validate({ prodStacks: [""] }));
