@@ -59,12 +59,16 @@ export function explain(text: string): Failure {
     return rule ? { kind: rule.kind, fix: rule.fix } : { kind: "other", fix: "see the message above and the job log" };
 }
 
-/** The error texts worth showing: deduplicated, the engine's generic "preview failed" lines dropped. */
+/** The error texts worth showing: deduplicated, without JavaScript stack frames, the engine's generic "preview failed" lines dropped. */
 export function meaningfulErrors(messages: string[]): string[] {
     const seen = new Set<string>();
     const out: string[] = [];
     for (const m of messages) {
-        const t = m.trim();
+        const t = m
+            .split("\n")
+            .filter((l) => !/^\s+at \S/.test(l))
+            .join("\n")
+            .trim();
         if (!t || /^(preview|update|refresh) failed$/i.test(t) || seen.has(t)) continue;
         seen.add(t);
         out.push(t);

@@ -9,7 +9,8 @@
 #   4. clock moved into the deploy tokens' rotation window: drift exits 3; rotate with a pending
 #      unrelated change exits 4 and applies nothing; rotate alone rotates (new tokens in GitLab and
 #      Vault, old ones revoked); the check is clean again
-#   5. failures say which system: a bad Vault token, an unreachable Vault (exit 1)
+#   5. failures say which system: a bad Vault token, an unreachable Vault, an unreachable API server
+#      (the stack reaches it through a relay that is stopped) (exit 1)
 #   6. preview-report for a change that replaces resources: replacements first with the input that
 #      forces them, the GitLab widget counts, one note on the merge request after two --post runs
 #   7. no secret in clear in the state, the reports or the logs; pulumi destroy
@@ -38,7 +39,26 @@ unset PULUMI_CONFIG_PASSPHRASE
 pulumi stack init "$STACK" --secrets-provider hashivault://pulumi-e2e --non-interactive >/dev/null
 check "Pulumi.$STACK.yaml names the hashivault secrets provider" grep -q 'secretsprovider: hashivault://pulumi-e2e' "$WORK/Pulumi.$STACK.yaml"
 cfg() { stack_cfg "$STACK" "$@"; }
-cfg kubernetes:kubeconfig "$KUBECONFIG"
+# The stack reaches the API server through a TCP relay on 127.0.0.1, so that the relay can be
+# stopped to make the cluster unreachable (and started again) while the API server keeps running.
+KUBE_PORT=${E2E_KUBE_SERVER##*:}
+RELAY_PORT_FILE=$WORK/relay.port
+start_relay() { # [port]: a TCP relay to the API server; its port in RELAY_PORT_FILE
+  rm -f "$RELAY_PORT_FILE"
+  timeout 3600 node -e '
+    const net = require("net"); const [target, port, file] = process.argv.slice(1);
+    const srv = net.createServer((c) => { const s = net.connect(+target, "127.0.0.1"); c.pipe(s).pipe(c);
+      const end = () => { c.destroy(); s.destroy(); }; c.on("error", end); s.on("error", end); });
+    srv.listen(+port || 0, "127.0.0.1", () => require("fs").writeFileSync(file, String(srv.address().port)));
+  ' "$KUBE_PORT" "${1:-0}" "$RELAY_PORT_FILE" </dev/null >/dev/null 2>&1 &
+  RELAY_PID=$!
+  for _ in $(seq 1 50); do [[ -s "$RELAY_PORT_FILE" ]] && return 0; sleep 0.1; done
+  echo "[$NAME] the TCP relay did not start" >&2; return 1
+}
+start_relay
+RELAY_PORT=$(cat "$RELAY_PORT_FILE")
+sed "s#server: https://127.0.0.1:$KUBE_PORT#server: https://127.0.0.1:$RELAY_PORT#" "$KUBECONFIG" >"$WORK/relay-kubeconfig"
+cfg kubernetes:kubeconfig "$WORK/relay-kubeconfig"
 cfg vault:address "$VAULT_ADDR"
 cfg --secret vault:token "$VAULT_TOKEN"
 cfg gitops-platform:namespacePrefix "$PREFIX"
@@ -190,13 +210,20 @@ check "a rejected Vault token: error of kind vault-credentials, the fix names va
   jq -e '.stacks[0].error.kind == "vault-credentials" and (.stacks[0].error.fix | contains("vault:token"))' "$REPORTS/badtoken/drift.json"
 check "…and the bad token is not echoed" bash -c "! grep -rq 'hvs.not-a-valid-token-e2e' '$REPORTS/badtoken' '$WORK/drift-badtoken.log'"
 cfg --secret vault:token "$VAULT_TOKEN"
-cfg vault:address "http://127.0.0.1:9"
+cfg vault:address "http://127.0.0.1:2"
 drift novault 1
 check "an unreachable Vault: error of kind vault, the fix names vault:address" \
   jq -e '.stacks[0].error.kind == "vault" and (.stacks[0].error.fix | contains("vault:address"))' "$REPORTS/novault/drift.json"
 cat "$WORK/drift-novault.log" >&2
 cfg vault:address "$VAULT_ADDR"
 drift reconnected 0
+kill "$RELAY_PID"; wait "$RELAY_PID" 2>/dev/null || true
+drift nocluster 1
+check "an unreachable API server: error of kind cluster, the fix names kubernetes:kubeconfig" \
+  jq -e '.stacks[0].error.kind == "cluster" and (.stacks[0].error.fix | contains("kubernetes:kubeconfig"))' "$REPORTS/nocluster/drift.json"
+cat "$WORK/drift-nocluster.log" >&2
+start_relay "$RELAY_PORT"
+drift cluster-back 0
 
 step "merge-request preview report: a change that replaces and deletes resources"
 cfg gitops-platform:environments '{"dev":{"serviceAccounts":["default"],"namespace":"dr-dev2"}}'
@@ -230,4 +257,5 @@ check "state, reports and every log of the run: no Vault token, GitLab token, de
 step "pulumi destroy"
 if run_pulumi destroy.log destroy --yes --skip-preview --stack "$STACK"; then ok "pulumi destroy"; else bad "pulumi destroy"; tail -n 30 "$WORK/destroy.log" >&2; fi
 E2E_STACKS=()
+kill "$RELAY_PID" 2>/dev/null || true
 exit 0

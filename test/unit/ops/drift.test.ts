@@ -94,6 +94,11 @@ describe("redaction and failures", () => {
         assert.equal(explain("configured Kubernetes cluster is unreachable: dial tcp 127.0.0.1:1: connect: connection refused").kind, "cluster");
         assert.equal(explain("GitLab rejected the API token (401)").kind, "gitlab");
         assert.deepEqual(meaningfulErrors(["preview failed", "x", "x", " "]), ["x"]);
+        assert.deepEqual(
+            meaningfulErrors(["Error: cannot reach Vault at http://127.0.0.1:2\n    at list (/p/components/vault/inventory.ts:62:15)\n    at async Promise.all (index 0)\n    at async runPlatform (/p/stacks/main.ts:28:22)"]),
+            ["Error: cannot reach Vault at http://127.0.0.1:2"],
+            "stack frames dropped",
+        );
     });
 });
 
