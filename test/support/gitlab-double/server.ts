@@ -463,17 +463,8 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         const isIssues = segments[4] === "issues" && segments.length >= 5 && segments.length <= 6;
         if (!isNotes && !isIssues) return { status: 404, body: UNKNOWN_ROUTE };
         const needsWrite = method !== "GET";
-        const hasScope = needsWrite ? user.scopes.includes("api") : user.scopes.includes("api") || user.scopes.includes("read_api");
-        if (!hasScope) {
-            return {
-                status: 403,
-                body: {
-                    error: "insufficient_scope",
-                    error_description: "The request requires higher privileges than provided by the access token.",
-                    scope: needsWrite ? "api" : "api read_api",
-                },
-            };
-        }
+        const scopeError = insufficientScope(user.scopes, needsWrite);
+        if (scopeError) return scopeError;
         if (needsWrite && ROLE_LEVEL[role] < ROLE_LEVEL.reporter) return { status: 403, body: { message: "403 Forbidden" } };
         const me = identity(privateToken!);
         const query = new URLSearchParams(rawQuery);
@@ -646,17 +637,8 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         const role = group ? user.groups[group.path] : undefined;
         if (!group || !role) return { status: 404, body: { message: "404 Group Not Found" } };
         const needsWrite = method === "POST" || method === "DELETE";
-        const hasScope = needsWrite ? user.scopes.includes("api") : user.scopes.includes("api") || user.scopes.includes("read_api");
-        if (!hasScope) {
-            return {
-                status: 403,
-                body: {
-                    error: "insufficient_scope",
-                    error_description: "The request requires higher privileges than provided by the access token.",
-                    scope: needsWrite ? "api" : "api read_api",
-                },
-            };
-        }
+        const scopeError = insufficientScope(user.scopes, needsWrite);
+        if (scopeError) return scopeError;
         if (ROLE_LEVEL[role] < (needsWrite ? ROLE_LEVEL.owner : ROLE_LEVEL.maintainer)) {
             return { status: 403, body: { message: "403 Forbidden" } };
         }
@@ -808,4 +790,18 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         },
     };
     return double;
+}
+
+/** GitLab's 403 for a token without the scope a request needs (`api` to write, `api` or `read_api` to read); undefined when it has it. */
+function insufficientScope(scopes: readonly string[], needsWrite: boolean): { status: number; body: Record<string, string> } | undefined {
+    const hasScope = needsWrite ? scopes.includes("api") : scopes.includes("api") || scopes.includes("read_api");
+    if (hasScope) return undefined;
+    return {
+        status: 403,
+        body: {
+            error: "insufficient_scope",
+            error_description: "The request requires higher privileges than provided by the access token.",
+            scope: needsWrite ? "api" : "api read_api",
+        },
+    };
 }
