@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
 import { requireProvider } from "../requireProvider";
 import { GroupDeployToken, GroupDeployTokenArgs } from "../gitlab/GroupDeployToken";
-import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec } from "./specs";
+import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec, rolloutStrategy } from "./specs";
 
 /** Name of the repo-creds Secret in the Argo CD namespace. */
 export const REPO_CREDS_SECRET_NAME = "gitlab-repo-creds";
@@ -106,6 +106,16 @@ export class ArgoCd extends pulumi.ComponentResource {
         const crLabels = args.labels ? { labels } : {};
 
         const crdDependencies: pulumi.Resource[] = [];
+        // A rollout order (services with different syncWave) needs the controller's progressive syncs.
+        const ordered = rolloutStrategy(args.services.map((s) => s.syncWave)) !== undefined;
+        if (ordered && !args.enabled) {
+            pulumi.log.warn(
+                `services have different syncWave values: the rollout order needs the ApplicationSet controller's progressive syncs ` +
+                    `(argocd-cmd-params-cm: applicationsetcontroller.enable.progressive.syncs: "true"); Argo CD is installed outside this ` +
+                    `stack (gitops-platform:argocd.enabled false), so set it there, or the ApplicationSet's RollingSync strategy is ignored.`,
+                this,
+            );
+        }
         if (args.enabled) {
             crdDependencies.push(
                 pinnedRelease(
@@ -117,7 +127,11 @@ export class ArgoCd extends pulumi.ComponentResource {
                         repo: args.chartRepo,
                         namespace,
                         // CRDs stay when the release is removed: deleting them would delete every Application.
-                        values: { crds: { install: true, keep: true } },
+                        values: {
+                            crds: { install: true, keep: true },
+                            // RollingSync (services[].syncWave) is ignored unless the controller enables progressive syncs.
+                            ...(ordered ? { configs: { params: { "applicationsetcontroller.enable.progressive.syncs": true } } } : {}),
+                        },
                     },
                     childOpts,
                 ),

@@ -64,15 +64,17 @@ export function applicationSetSpec(a: {
             env: e.name,
             namespace: e.namespace,
             repoURL: s.repoURL,
-            syncWave: String(s.syncWave),
+            syncWave: syncWaveLabelValue(s.syncWave),
         })),
     );
+    const strategy = rolloutStrategy(a.services.map((s) => s.syncWave));
     return {
         goTemplate: true,
         goTemplateOptions: ["missingkey=error"],
         generators: [{ list: { elements } }],
         // Deleting the ApplicationSet must not cascade into every running service.
         syncPolicy: { preserveResourcesOnDeletion: true },
+        ...(strategy ? { strategy } : {}),
         template: {
             metadata: {
                 name: "{{.service}}-{{.env}}",
@@ -80,8 +82,8 @@ export function applicationSetSpec(a: {
                     "app.kubernetes.io/managed-by": "gitops-platform",
                     "gitops-platform/service": "{{.service}}",
                     "gitops-platform/environment": "{{.env}}",
+                    [SYNC_WAVE_LABEL]: "{{.syncWave}}",
                 },
-                annotations: { "argocd.argoproj.io/sync-wave": "{{.syncWave}}" },
             },
             spec: {
                 project: a.project,
@@ -103,6 +105,35 @@ export function applicationSetSpec(a: {
                     syncOptions: ["ServerSideApply=true"],
                 },
             },
+        },
+    };
+}
+
+/** Label on every generated Application carrying its service's `syncWave`; the RollingSync steps select on it. */
+export const SYNC_WAVE_LABEL = "gitops-platform/sync-wave";
+
+/** A sync wave as a label value (label values cannot start with '-'): 2 → "2", -1 → "m1". */
+export function syncWaveLabelValue(wave: number): string {
+    return wave < 0 ? `m${-wave}` : String(wave);
+}
+
+/**
+ * The ApplicationSet's progressive sync: one RollingSync step per distinct `syncWave`, lowest
+ * first, each selecting the Applications of that wave by label; a step starts when the previous
+ * one's Applications are synced and healthy. Undefined when every service has the same wave
+ * (nothing to order). With it, the ApplicationSet controller drives the syncs step by step and
+ * the generated Applications carry no `syncPolicy.automated` (seen with Argo CD v3.2.6): changes
+ * roll out wave by wave instead of by each Application's own automated sync (README).
+ */
+export function rolloutStrategy(waves: number[]) {
+    const distinct = [...new Set(waves)].sort((a, b) => a - b);
+    if (distinct.length < 2) return undefined;
+    return {
+        type: "RollingSync",
+        rollingSync: {
+            steps: distinct.map((w) => ({
+                matchExpressions: [{ key: SYNC_WAVE_LABEL, operator: "In", values: [syncWaveLabelValue(w)] }],
+            })),
         },
     };
 }

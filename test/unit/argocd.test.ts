@@ -20,6 +20,7 @@ import {
 } from "../support/mocks";
 import { crdSkipReason, validateCustomResource } from "../support/crds";
 import { ArgoCd } from "../../components/argocd/ArgoCd";
+import { rolloutStrategy, syncWaveLabelValue } from "../../components/argocd/specs";
 
 const environments = [
     { name: "dev", namespace: "poc-dev" },
@@ -126,11 +127,34 @@ test("ApplicationSet generates <service>-<env> per service × environment into t
     );
     const t = spec.template;
     assert.equal(t.metadata.name, "{{.service}}-{{.env}}");
-    assert.equal(t.metadata.annotations["argocd.argoproj.io/sync-wave"], "{{.syncWave}}");
+    assert.equal(t.metadata.labels["gitops-platform/sync-wave"], "{{.syncWave}}");
+    assert.equal(t.metadata.annotations, undefined, "no sync-wave annotation: it ordered nothing between Applications");
     assert.equal(t.spec.project, "poc");
     assert.deepEqual(t.spec.destination, { server: "https://kubernetes.default.svc", namespace: "{{.namespace}}" });
     assert.deepEqual(t.spec.syncPolicy.automated, { prune: true, selfHeal: true });
     assert.equal(spec.syncPolicy.preserveResourcesOnDeletion, true, "deleting the set keeps running services");
+});
+
+test("rollout order: one RollingSync step per syncWave, lowest first, and the controller's progressive syncs switched on", () => {
+    const set = kubernetesKind("ApplicationSet").find((r) => r.name === "argocd-applicationset")!;
+    assert.deepEqual(set.inputs.spec.strategy, {
+        type: "RollingSync",
+        rollingSync: {
+            steps: [
+                { matchExpressions: [{ key: "gitops-platform/sync-wave", operator: "In", values: ["0"] }] },
+                { matchExpressions: [{ key: "gitops-platform/sync-wave", operator: "In", values: ["1"] }] },
+            ],
+        },
+    });
+    const rel = one("kubernetes:helm.sh/v3:Release", "argocd-release");
+    assert.equal(rel.inputs.values.configs.params["applicationsetcontroller.enable.progressive.syncs"], true);
+});
+
+test("rollout order helpers: negative waves as label values, one wave means no strategy", () => {
+    assert.equal(syncWaveLabelValue(-2), "m2");
+    assert.equal(syncWaveLabelValue(3), "3");
+    assert.equal(rolloutStrategy([0, 0, 0]), undefined);
+    assert.deepEqual(rolloutStrategy([2, -1, 2, 0])!.rollingSync.steps.map((s) => s.matchExpressions[0].values[0]), ["m1", "0", "2"]);
 });
 
 test("Applications use the seed's values layout: .cicd/default.yaml + .cicd/<env>.yaml from the service repo", () => {
