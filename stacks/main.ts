@@ -13,7 +13,7 @@ import { clusterPreflight, serviceAccountWarnings } from "./clusterPreflight";
 
 /** How the run inspects the live servers; unit tests replace these (no network under mocks). */
 export const inspect = {
-    /** What Vault has at the KV and auth paths (throws a ConfigError on a mismatch). */
+    /** Vault ready (unsealed, token capabilities) and what it has at the KV and auth paths (throws a ConfigError on a problem). */
     vault: vaultPreflight,
     /** Environment namespaces, and Argo CD / VSO installation objects, another stack owns (throws a ConfigError). */
     namespaces: clusterPreflight,
@@ -25,7 +25,7 @@ export const inspect = {
 export async function runPlatform() {
     const config = loadConfig();
     const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), config.stack, config.pathPrefix);
-    const existing = await inspect.vault(config, id.owner);
+    const existing = await inspect.vault(config, id.owner, undefined, id);
     await inspect.namespaces(config, id.labels[STACK_LABEL]);
     for (const warning of await inspect.serviceAccounts(config)) {
         pulumi.log.warn(warning);

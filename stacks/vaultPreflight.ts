@@ -12,6 +12,15 @@ import { ConfigError, ConfigProblem, PlatformConfig } from "./config";
 import { AUTH_OWNER_MARKER } from "./stackIdentity";
 import { rawConfig } from "./runtimeConfig";
 import { isKvV2, readVaultInventory, VaultEndpoint, VaultInventory } from "../components/vault/inventory";
+import {
+    capabilityProblem,
+    checkSealStatus,
+    readCapabilities,
+    requiredCapabilities,
+    RequiredCapabilities,
+    VaultNotReadyError,
+} from "../components/vault/readiness";
+import { registryPolicyName, registrySecretPath } from "../components/vault/policies";
 
 
 /** The Vault endpoint the vault provider uses: `vault:address`/`vault:token`/`vault:namespace`, else VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE. */
@@ -96,7 +105,52 @@ export function checkInventory(cfg: PlatformConfig, inv: VaultInventory, owner: 
     return inv;
 }
 
-/** Reads the inventory and throws a ConfigError when it contradicts the config. */
-export async function vaultPreflight(cfg: PlatformConfig, owner: string, endpoint: VaultEndpoint = vaultEndpoint()): Promise<VaultInventory> {
-    return checkInventory(cfg, await readVaultInventory(endpoint, cfg.vault.kvMount, cfg.vault.kubernetesAuthMount), owner);
+/** The names from the stack identity the readiness check needs (defaults derived from the config alone). */
+export interface PreflightNames {
+    /** Vault policy that reads the registry secret. */
+    registryPolicyName: string;
+    /** KV path of the registry secret (no mount, no `data/`). */
+    registrySecretPath: string;
+}
+
+/** Every Vault path the stack writes or reads, with the capabilities it needs there (README "Before you start"). */
+export function stackCapabilities(cfg: PlatformConfig, names: PreflightNames): RequiredCapabilities {
+    return requiredCapabilities({
+        kvMount: cfg.vault.kvMount,
+        manageKvMount: cfg.vault.manageKvMount,
+        authMount: cfg.vault.kubernetesAuthMount,
+        roles: cfg.environments.map((e) => e.roleName),
+        policies: [...cfg.environments.map((e) => e.policyName), names.registryPolicyName],
+        registrySecretPath: names.registrySecretPath,
+    });
+}
+
+/**
+ * Checks that Vault is ready (reachable, initialised, unsealed: GET sys/seal-status), then, in
+ * parallel, that the token has every capability the stack needs (POST sys/capabilities-self) and
+ * what is already mounted (GET sys/mounts, sys/auth). Throws one error listing every problem with
+ * what to run (VaultNotReadyError, a ConfigError), before anything is registered.
+ */
+export async function vaultPreflight(
+    cfg: PlatformConfig,
+    owner: string,
+    endpoint: VaultEndpoint = vaultEndpoint(),
+    names: PreflightNames = { registryPolicyName: registryPolicyName(cfg.stack), registrySecretPath: registrySecretPath(cfg.pathPrefix, cfg.stack) },
+): Promise<VaultInventory> {
+    const seal = await checkSealStatus(endpoint);
+    if (seal.problem) throw new VaultNotReadyError([seal.problem]);
+    const required = stackCapabilities(cfg, names);
+    const [caps, inv] = await Promise.allSettled([
+        readCapabilities(endpoint, Object.keys(required)),
+        readVaultInventory(endpoint, cfg.vault.kvMount, cfg.vault.kubernetesAuthMount),
+    ]);
+    if (caps.status === "rejected") throw caps.reason;
+    const missing = capabilityProblem(required, caps.value, `gitops-platform-${cfg.stack.toLowerCase().replace(/[^a-z0-9_-]/g, "-")}`);
+    if (missing) {
+        // The inventory's own 403 is the same problem, said once; its config problems are added.
+        const more = inv.status === "fulfilled" ? inventoryProblems(cfg, inv.value, owner) : [];
+        throw new VaultNotReadyError([missing, ...more]);
+    }
+    if (inv.status === "rejected") throw inv.reason;
+    return checkInventory(cfg, inv.value, owner);
 }

@@ -4,7 +4,7 @@
 set -uo pipefail
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rc=0
-for t in smoke two-stacks takeover upgrade drift policy; do
+for t in smoke two-stacks takeover upgrade drift policy vault-readiness; do
   bash "$DIR/$t.sh" || rc=1
 done
 exit "$rc"

@@ -12,7 +12,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { ConfigError, parseStackConfig, type PlatformConfig } from "../../stacks/config";
-import { inventoryProblems, vaultEndpoint, vaultPreflight } from "../../stacks/vaultPreflight";
+import { checkInventory, inventoryProblems, vaultEndpoint } from "../../stacks/vaultPreflight";
 import { stackIdentity } from "../../stacks/stackIdentity";
 import { readVaultInventory, type MountInfo, type VaultInventory } from "../../components/vault/inventory";
 import { startVaultSysDouble, type VaultSysDouble } from "../support/vault-sys-double";
@@ -212,15 +212,20 @@ describe("readVaultInventory against Vault's sys/mounts and sys/auth", () => {
         );
     });
 
-    it("vaultPreflight: returns what it adopts, or stops with a ConfigError naming the key", async () => {
+    // vaultPreflight end to end (seal status and capabilities first): test/unit/vaultReadiness.test.ts.
+    it("checkInventory over the read inventory: returns what it adopts, or stops with a ConfigError naming the key", async () => {
         vault.mounts.set("secret", { type: "kv", description: "key/value secret storage", options: { version: "2" } });
-        const inv = await vaultPreflight(config(), DEV.owner, endpoint());
+        const read = () => readVaultInventory(endpoint(), "secret", "kubernetes");
+        const inv = checkInventory(config(), await read(), DEV.owner);
         assert.equal(inv.kvMount?.description, "key/value secret storage");
         vault.auth.set("kubernetes", { type: "kubernetes", description: PROD.authDescription });
-        const e = await vaultPreflight(config(), DEV.owner, endpoint()).then(
-            () => assert.fail("expected a ConfigError"),
-            (err: unknown) => err,
-        );
+        const inv2 = await read();
+        let e: unknown;
+        try {
+            checkInventory(config(), inv2, DEV.owner);
+        } catch (err) {
+            e = err;
+        }
         assert.ok(e instanceof ConfigError);
         assert.deepEqual(e.problems.map((p) => p.key), ["gitops-platform:vault.kubernetesAuthMount"]);
         assert.match(e.message, /gitops-platform:vault\.kubernetesAuthMount: auth\/kubernetes\/ belongs to stack/);
