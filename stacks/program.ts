@@ -7,6 +7,7 @@ import { PlatformConfig } from "./config";
 import { Providers } from "./providers";
 import { VaultPlatform } from "../components/vault/VaultPlatform";
 import { EnvironmentAccess } from "../components/vault/EnvironmentAccess";
+import { ServiceSecretPlaceholder, servicePlaceholderPath } from "../components/vault/ServiceSecretPlaceholder";
 import { EnvironmentNamespace } from "../components/kubernetes/EnvironmentNamespace";
 import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
@@ -140,6 +141,18 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         );
         namespaces[env.name] = env.namespace;
         access[env.name] = { policy: ea.policyName, role: ea.roleName };
+
+        // One placeholder per service, created only where the path is empty (the seed's bootstrap
+        // Job did the same), so each VaultStaticSecret syncs from the first deploy. Dynamic
+        // resources take no provider: the Vault token comes from vault:token. Never deleted.
+        if (v.servicePlaceholders) {
+            for (const s of cfg.services) {
+                new ServiceSecretPlaceholder(`secret-placeholder-${s.name}-${env.name}`, {
+                    mount: platform.kvMount,
+                    path: servicePlaceholderPath(cfg.pathPrefix, s.name, env.name),
+                });
+            }
+        }
     }
 
     // Argo CD reads the service repos with a read_repository deploy token when GitLab tokens are

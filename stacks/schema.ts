@@ -134,6 +134,10 @@ const vault = z.strictObject({
     tokenReviewerNamespace: label("namespace of the token reviewer ServiceAccount").default("kube-system"),
     audience: z.string().min(1).default("vault"),
     tokenTtl: duration.default("1h"),
+    /** Placeholder secrets at `<kvMount>/<prefix>/<service>/<env>/config`, created only where absent, never overwritten or deleted. */
+    servicePlaceholders: z
+        .boolean({ error: "must be true or false, e.g. gitops-platform:vault.servicePlaceholders: false" })
+        .default(true),
 });
 
 const argocd = z.strictObject({

@@ -55,6 +55,16 @@ cfg gitops-platform:cloudflare '{"enabled":false}'
 cfg gitops-platform:vault "$(jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(cat "$E2E_KUBE_CA")" \
   '{kvMount:"secret",manageKvMount:false,pathPrefix:"e2e",kubernetesHost:$host,kubernetesCaCert:$ca}')"
 
+# Service secret placeholders: staging already holds a team's values (kept as they are), dev is
+# missing (created). Both paths start clean so a rerun against the same Vault tests the same thing.
+PH_KEPT=e2e/api-gateway/staging/config PH_NEW=e2e/api-gateway/dev/config
+for p in "$PH_KEPT" "$PH_NEW"; do vcurl -X DELETE "$VAULT_ADDR/v1/secret/metadata/$p" >/dev/null || true; done
+vcurl -X POST -H 'Content-Type: application/json' -d '{"data":{"API_KEY":"team-value-e2e"}}' \
+  "$VAULT_ADDR/v1/secret/data/$PH_KEPT" >/dev/null
+PH_KEPT_VERSION=$(vget "secret/data/$PH_KEPT" | jq -r '.data.metadata.version')
+ph_kept() { vget "secret/data/$PH_KEPT" | jq -e --argjson v "$PH_KEPT_VERSION" '.data.data == {"API_KEY":"team-value-e2e"} and .data.metadata.version == $v' >/dev/null; }
+ph_new() { vget "secret/data/$PH_NEW" | jq -e '.data.data | keys == ["_placeholder"]' >/dev/null; }
+
 step "pulumi up"
 # check() fixes expiresAt at midnight UTC, today + expiresInDays (either side of a midnight during the run)
 EXPIRES_BEFORE=$(date -u -d "+$DT_DAYS days" +%Y-%m-%dT00:00:00.000Z)
@@ -87,6 +97,12 @@ SA_TOKEN=$(printf '%s' "$LOGIN" | jq -r '.auth.client_token // empty' 2>/dev/nul
 if [[ -n "$SA_TOKEN" ]]; then ok "ServiceAccount default in $PREFIX-dev logs in to role $ROLE"; else bad "ServiceAccount login to $ROLE: $LOGIN"; fi
 check "that token reads the registry credentials" \
   curl -fsS -H "X-Vault-Token: $SA_TOKEN" "$VAULT_ADDR/v1/secret/data/$REG_PATH"
+
+check "existing $PH_KEPT keeps its data and version $PH_KEPT_VERSION" ph_kept
+check "missing $PH_NEW was created with the placeholder" ph_new
+check "up listed the placeholder secret-placeholder-api-gateway-dev" grep -q 'secret-placeholder-api-gateway-dev' "$WORK/up.log"
+ph_not_in_state() { local st; st=$(pulumi stack export --show-secrets --stack "$STACK") && ! grep -q team-value-e2e <<<"$st"; }
+check "the state holds no value of $PH_KEPT" ph_not_in_state
 
 step "checks: GitLab deploy tokens"
 REG=$(gl_active read_registry) REPO=$(gl_active read_repository)
@@ -240,6 +256,9 @@ else
   bad "pulumi destroy"; tail -n 60 "$WORK/destroy.log" >&2
 fi
 check "namespace $PREFIX-dev gone" bash -c "! kubectl get namespace $PREFIX-dev 2>/dev/null | grep -q Active"
+check "destroy left $PH_KEPT with the team's data and version" ph_kept
+check "destroy left the placeholder at $PH_NEW" ph_new
+for p in "$PH_KEPT" "$PH_NEW"; do vcurl -X DELETE "$VAULT_ADDR/v1/secret/metadata/$p" >/dev/null || true; done
 check "registry secret gone from KV" bash -c "! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/data/$REG_PATH"
 # GitLab's DELETE revokes; the double then drops the token, so only the out-of-band revoked one is left
 none_active() { gl_tokens | jq -e --argjson id "$OLD_ID" 'length == 1 and .[0].id == $id and .[0].revoked'; }
