@@ -25,7 +25,8 @@ stop_bao2() {
   fi
   BAO2_PID=""
 }
-trap 'rc=$?; stop_bao2; (exit $rc); e2e_cleanup' EXIT
+# set +e first: under errexit a failing step in the trap would end it before e2e_cleanup stops the cluster.
+trap 'rc=$?; set +e; stop_bao2; (exit $rc); e2e_cleanup' EXIT
 
 STACK=e2e-ready
 PREFIX=e2er
