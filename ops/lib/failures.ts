@@ -17,14 +17,19 @@ export interface Failure {
 
 const RULES: { kind: FailureKind; test: RegExp; fix: string }[] = [
     {
+        kind: "vault-credentials",
+        test: /token lacks capabilities/i,
+        fix: "the Vault token lacks capabilities the stack needs: apply the policy the error prints (README 'Before you start') to the token's role",
+    },
+    {
         kind: "vault",
-        test: /cannot reach Vault|Vault is sealed|vault.*(connection refused|no such host|timeout|sealed)|vault:address/i,
-        fix: "Vault is unreachable or sealed: check vault:address (e.g. https://vault.example.com:8200), the network from this runner, and that Vault is unsealed",
+        test: /cannot reach Vault|Vault is sealed|vault.*(connection refused|no such host|timeout|sealed|not initiali[sz]ed)|vault:address/i,
+        fix: "Vault is unreachable, not initialised or sealed: check vault:address (e.g. https://vault.example.com:8200) and the network from this runner; init or unseal it as the error says (README 'Before you start')",
     },
     {
         kind: "vault-credentials",
         test: /Vault at \S+ refused|vault.*(permission denied|\(40[13]\)|invalid token|missing client token)|VAULT_TOKEN/i,
-        fix: "the Vault token is missing, expired or lacks a capability: set vault:token (pulumi config set --secret vault:token …) or VAULT_TOKEN, see README 'Prerequisites'",
+        fix: "the Vault token is missing, expired or lacks a capability: set vault:token (pulumi config set --secret vault:token …) or VAULT_TOKEN, see README 'Before you start'",
     },
     {
         kind: "cluster-credentials",

@@ -93,6 +93,9 @@ describe("redaction and failures", () => {
         assert.match(explain("Unauthorized").fix, /kubernetes:kubeconfig/);
         assert.equal(explain("configured Kubernetes cluster is unreachable: dial tcp 127.0.0.1:1: connect: connection refused").kind, "cluster");
         assert.equal(explain("GitLab rejected the API token (401)").kind, "gitlab");
+        assert.equal(explain("Vault is not ready for this stack (1 problem); nothing was created:\n  vault:token: the token lacks capabilities the stack needs on 2 paths: sys/mounts (read)").kind, "vault-credentials");
+        assert.equal(explain("Vault at https://v:8200 is sealed: unseal it").kind, "vault");
+        assert.equal(explain("Vault at https://v:8200 is not initialised: run `vault operator init`").kind, "vault");
         assert.deepEqual(meaningfulErrors(["preview failed", "x", "x", " "]), ["x"]);
         assert.deepEqual(
             meaningfulErrors(["Error: cannot reach Vault at http://127.0.0.1:2\n    at list (/p/components/vault/inventory.ts:62:15)\n    at async Promise.all (index 0)\n    at async runPlatform (/p/stacks/main.ts:28:22)"]),
