@@ -21,6 +21,7 @@ import {
     VaultNotReadyError,
 } from "../components/vault/readiness";
 import { registryPolicyName, registrySecretPath } from "../components/vault/policies";
+import { servicePlaceholderPath } from "../components/vault/ServiceSecretPlaceholder";
 
 
 /** The Vault endpoint the vault provider uses: `vault:address`/`vault:token`/`vault:namespace`, else VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE. */
@@ -122,6 +123,9 @@ export function stackCapabilities(cfg: PlatformConfig, names: PreflightNames): R
         roles: cfg.environments.map((e) => e.roleName),
         policies: [...cfg.environments.map((e) => e.policyName), names.registryPolicyName],
         registrySecretPath: names.registrySecretPath,
+        placeholderPaths: cfg.vault.servicePlaceholders
+            ? cfg.environments.flatMap((e) => cfg.services.map((s) => servicePlaceholderPath(cfg.pathPrefix, s.name, e.name)))
+            : [],
     });
 }
 

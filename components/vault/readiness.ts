@@ -62,6 +62,8 @@ export interface VaultNeeds {
     policies: string[];
     /** KV path (no mount, no `data/`) of the registry secret it writes. */
     registrySecretPath: string;
+    /** KV paths (no mount, no `data/`) of the service secret placeholders it creates where missing. */
+    placeholderPaths?: string[];
 }
 
 const CRUD: Capability[] = ["create", "read", "update", "delete"];
@@ -80,6 +82,12 @@ export function requiredCapabilities(n: VaultNeeds): RequiredCapabilities {
     for (const p of n.policies) req[`sys/policies/acl/${p}`] = [...CRUD];
     req[`${n.kvMount}/data/${n.registrySecretPath}`] = [...CRUD];
     req[`${n.kvMount}/metadata/${n.registrySecretPath}`] = [...CRUD];
+    // A placeholder is written with cas=0 (an existing secret answers "check-and-set mismatch", which
+    // needs update too) and refreshed from its metadata; its data is never read.
+    for (const p of n.placeholderPaths ?? []) {
+        req[`${n.kvMount}/data/${p}`] = ["create", "update"];
+        req[`${n.kvMount}/metadata/${p}`] = ["read"];
+    }
     return req;
 }
 

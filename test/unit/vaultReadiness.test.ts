@@ -105,6 +105,30 @@ describe("requiredCapabilities", () => {
         assert.ok(req[`secret/metadata/${DEV.registrySecretPath}`]);
     });
 
+    it("service secret placeholders: create+update on each <prefix>/<service>/<env>/config, read on its metadata; none when turned off", () => {
+        const withServices = (vault: Record<string, unknown>) =>
+            parseStackConfig(
+                {
+                    [P + "environments"]: JSON.stringify({ dev: {}, prod: {} }),
+                    [P + "services"]: JSON.stringify([{ name: "api-gateway" }]),
+                    [P + "gitlab"]: JSON.stringify({ group: "gitops-poc-dzha" }),
+                    [P + "registry"]: JSON.stringify({ server: "registry.example.com", username: "puller", password: "hunter2-registry" }),
+                    [P + "argocd"]: JSON.stringify({ repoUsername: "argocd-reader" }),
+                    [P + "argocdRepoToken"]: "glpat-argocd-secret",
+                    [P + "vault"]: JSON.stringify(vault),
+                },
+                new Set([`${P}argocdRepoToken`, `${P}registry`]),
+                "dev",
+            );
+        const req = stackCapabilities(withServices({}), DEV);
+        for (const env of ["dev", "prod"]) {
+            assert.deepEqual(req[`secret/data/gitops-poc-dzha/api-gateway/${env}/config`], ["create", "update"], env);
+            assert.deepEqual(req[`secret/metadata/gitops-poc-dzha/api-gateway/${env}/config`], ["read"], env);
+        }
+        const off = stackCapabilities(withServices({ servicePlaceholders: false }), DEV);
+        assert.equal(Object.keys(off).filter((p) => p.endsWith("/config") && p.startsWith("secret/")).length, 0);
+    });
+
     it("manageKvMount false: no sys/mounts/<kvMount>; other mounts follow the config", () => {
         const req = stackCapabilities(config({ kvMount: "kv-platform", manageKvMount: false, kubernetesAuthMount: "k8s-dev" }), DEV);
         assert.equal(req["sys/mounts/kv-platform"], undefined);
