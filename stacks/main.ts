@@ -49,5 +49,7 @@ export async function runPlatform() {
         // the stack does not manage that token.
         ...(outputs.registryTokenExpiresAt ? { registryTokenExpiresAt: outputs.registryTokenExpiresAt } : {}),
         ...(outputs.repoTokenExpiresAt ? { repoTokenExpiresAt: outputs.repoTokenExpiresAt } : {}),
+        // The personal token in ciPushToken (the CI_PUSH_TOKEN group variable): absent without it.
+        ...(outputs.ciPushTokenExpiresAt ? { ciPushTokenExpiresAt: outputs.ciPushTokenExpiresAt } : {}),
     };
 }

@@ -12,6 +12,7 @@ import { EnvironmentNamespace } from "../components/kubernetes/EnvironmentNamesp
 import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
+import { GroupVariable } from "../components/gitlab/GroupVariable";
 import type { StackIdentity } from "./stackIdentity";
 import type { VaultInventory } from "../components/vault/inventory";
 
@@ -33,6 +34,8 @@ export interface PlatformOutputs {
     registryTokenExpiresAt?: pulumi.Output<string | undefined>;
     /** Expiry (ISO 8601) of the managed Argo CD `read_repository` deploy token; absent without `gitlab.deployToken`. */
     repoTokenExpiresAt?: pulumi.Output<string>;
+    /** Expiry (ISO 8601, or undefined when it never expires) of the personal token in `ciPushToken`; absent without it. */
+    ciPushTokenExpiresAt?: pulumi.Output<string | undefined>;
 }
 
 /**
@@ -194,6 +197,25 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         { providers: { kubernetes: providers.kubernetes } },
     );
 
+    // The seed's CI_PUSH_TOKEN: a personal access token (write_repository) CI pushes `.cicd/*.yaml`
+    // back with, as a group CI/CD variable: masked, not protected (every branch), not expanded. Its
+    // expiry is read through GitLab with the token itself, for the drift check.
+    const ciPush =
+        cfg.ciPushToken !== undefined && cfg.gitlabToken
+            ? new GroupVariable("gitlab-ci-push-token", {
+                  host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
+                  group: cfg.gitlab.group,
+                  key: cfg.gitlab.ciPushTokenVariable,
+                  value: pulumi.secret(cfg.ciPushToken),
+                  masked: true,
+                  protected: false,
+                  raw: true,
+                  apiToken: cfg.gitlabToken,
+                  readTokenExpiry: true,
+                  valueConfigKey: "gitops-platform:ciPushToken",
+              })
+            : undefined;
+
     return {
         namespaces,
         vault: access,
@@ -203,5 +225,6 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         applications: argocd.applicationNames,
         registryTokenExpiresAt: registryGitLab ? registry.tokenExpiresAt : undefined,
         repoTokenExpiresAt: argocd.repoTokenExpiresAt,
+        ciPushTokenExpiresAt: ciPush ? ciPush.tokenExpiresAt.apply((t) => t ?? undefined) : undefined,
     };
 }

@@ -113,6 +113,11 @@ const gitlab = z.strictObject({
         `uses plain http:// to a host that is not loopback: the GitLab API token (gitlabToken) and the deploy tokens would travel in clear; use https:// (plain http is accepted only for ${LOOPBACK})`,
     ).optional(),
     deployToken: deployToken.optional(),
+    /** Key of the group CI/CD variable that holds `ciPushToken` (masked, not protected, not expanded). */
+    ciPushTokenVariable: z
+        .string()
+        .regex(/^[A-Za-z0-9_]{1,255}$/, { error: "must be a CI/CD variable key: letters, digits and _, e.g. CI_PUSH_TOKEN" })
+        .default("CI_PUSH_TOKEN"),
 });
 
 const registry = z.strictObject({
@@ -204,6 +209,8 @@ export const configSchema = z
         services: z.array(service).default([]),
         gitlab: gitlab,
         gitlabToken: z.string().min(1).optional(),
+        /** Personal access token (write_repository) CI pushes with; managed as the group variable gitlab.ciPushTokenVariable. */
+        ciPushToken: z.string().min(1).optional(),
         registry: registry.optional(),
         vault: vault.prefault({}),
         argocd: argocd.prefault({}),
@@ -264,6 +271,13 @@ export const configSchema = z
                 code: "custom",
                 path: ["gitlabToken"],
                 message: "is required when gitlab.deployToken is set: an API token that may manage the group's deploy tokens",
+            });
+        }
+        if (c.ciPushToken !== undefined && c.gitlabToken === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["gitlabToken"],
+                message: "is required when ciPushToken is set: an API token that may manage the group's CI/CD variables",
             });
         }
         if (!dt && !c.registry) {
@@ -341,6 +355,7 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
     services: "json",
     gitlab: "json",
     gitlabToken: "string",
+    ciPushToken: "string",
     registry: "json",
     vault: "json",
     argocd: "json",
@@ -355,4 +370,4 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
  * Config keys whose values are credentials: never echoed, always wrapped as Pulumi secrets. No
  * value under them, or above them (`registry` given as a list holds the password), is echoed.
  */
-export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "registry.password"] as const;
+export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "ciPushToken", "registry.password"] as const;

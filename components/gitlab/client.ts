@@ -58,6 +58,39 @@ export interface GitLabClientOptions {
     /** Per-request timeout. Default 30000 ms. */
     timeoutMs?: number;
     retry?: RetryOptions;
+    /** More secrets to redact from every message (e.g. a CI/CD variable value this client writes). */
+    secrets?: string[];
+}
+
+/** A group CI/CD variable as GitLab returns it (doc/api/group_level_variables.md). */
+export interface GroupVariable {
+    key: string;
+    value: string;
+    variable_type?: string;
+    protected: boolean;
+    masked: boolean;
+    /** true: the value is taken as is (`$VAR` references are not expanded). */
+    raw: boolean;
+    environment_scope?: string;
+}
+
+/** What a group variable is set to. */
+export interface GroupVariableRequest {
+    value: string;
+    protected: boolean;
+    masked: boolean;
+    raw: boolean;
+}
+
+/** `GET /personal_access_tokens/self`: the token that authenticates the request. */
+export interface PersonalAccessTokenSelf {
+    id: number;
+    name: string;
+    revoked: boolean;
+    active: boolean;
+    scopes: string[];
+    /** `YYYY-MM-DD`, or null when it never expires. */
+    expires_at: string | null;
 }
 
 export type GitLabErrorKind =
@@ -215,6 +248,8 @@ interface RequestContext {
     group: string;
     /** Treat a token-level 404 as an answer (returned) instead of an error. */
     allowNotFound?: boolean;
+    /** What to check on a 400/403 (default: the deploy token advice). */
+    hint?: { rejected?: string; forbidden?: string };
 }
 
 export class GitLabClient {
@@ -242,7 +277,62 @@ export class GitLabClient {
         this.attempts = Math.max(1, options.retry?.attempts ?? 4);
         this.baseDelayMs = Math.max(0, options.retry?.baseDelayMs ?? 500);
         this.maxDelayMs = Math.max(0, options.retry?.maxDelayMs ?? 8000);
-        this.seenSecrets = [];
+        this.seenSecrets = (options.secrets ?? []).filter((x) => typeof x === "string" && x !== "");
+    }
+
+    /** One group CI/CD variable, or `undefined` when the group has no variable with this key (404). */
+    async getGroupVariable(group: string | number, key: string): Promise<GroupVariable | undefined> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/variables/${encodeURIComponent(key)}`;
+        const res = await this.send("GET", url, undefined, this.variableCtx(`read CI/CD variable ${key} of group "${group}"`, group, true), true);
+        if (res.status === 404) return undefined;
+        return res.body as GroupVariable;
+    }
+
+    /** Creates the group variable (POST; not retried: a lost answer surfaces as an error, the next run updates). */
+    async createGroupVariable(group: string | number, key: string, v: GroupVariableRequest): Promise<GroupVariable> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/variables`;
+        const body = { key, value: v.value, protected: v.protected, masked: v.masked, raw: v.raw, variable_type: "env_var" };
+        const res = await this.send("POST", url, body, this.variableCtx(`create CI/CD variable ${key} in group "${group}"`, group, false), false);
+        return res.body as GroupVariable;
+    }
+
+    /** Updates the group variable (PUT is idempotent: retried); `undefined` when it does not exist (404). */
+    async updateGroupVariable(group: string | number, key: string, v: GroupVariableRequest): Promise<GroupVariable | undefined> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/variables/${encodeURIComponent(key)}`;
+        const body = { value: v.value, protected: v.protected, masked: v.masked, raw: v.raw, variable_type: "env_var" };
+        const res = await this.send("PUT", url, body, this.variableCtx(`update CI/CD variable ${key} of group "${group}"`, group, true), true);
+        if (res.status === 404) return undefined;
+        return res.body as GroupVariable;
+    }
+
+    /** Deletes the group variable. Returns false when it was already gone (404). */
+    async deleteGroupVariable(group: string | number, key: string): Promise<boolean> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/variables/${encodeURIComponent(key)}`;
+        const res = await this.send("DELETE", url, undefined, this.variableCtx(`delete CI/CD variable ${key} of group "${group}"`, group, true), true);
+        return res.status !== 404;
+    }
+
+    /** The personal access token this client authenticates with (its expiry, scopes). 401: rejected. */
+    async getPersonalAccessTokenSelf(): Promise<PersonalAccessTokenSelf> {
+        const url = `${this.baseUrl}/personal_access_tokens/self`;
+        const res = await this.send("GET", url, undefined, { what: "read the token's own details", group: "-" }, true);
+        return res.body as PersonalAccessTokenSelf;
+    }
+
+    private variableCtx(what: string, group: string | number, allowNotFound: boolean): RequestContext {
+        return {
+            what,
+            group: String(group),
+            allowNotFound,
+            hint: {
+                rejected:
+                    `Check the variable: a masked value needs at least 8 characters on one line, from the Base64 ` +
+                    `alphabet and @:.~-_+/=; the key only letters, digits and _.`,
+                forbidden:
+                    `Managing group CI/CD variables needs the Owner role on the group (or Maintainer, as the group allows) ` +
+                    `and an API token with the \`api\` scope in ${GITLAB_CONFIG_KEYS.apiToken}.`,
+            },
+        };
     }
 
     /** Every deploy token of the group (all pages, per_page=100); `active` filters revoked/expired ones. */
@@ -421,6 +511,12 @@ export class GitLabClient {
             );
         }
         if (status === 403) {
+            if (ctx.hint?.forbidden) {
+                throw this.error(`GitLab refused to ${ctx.what} (${statusText(status)}) at ${method} ${url}. ${ctx.hint.forbidden}${said}`, {
+                    ...details,
+                    kind: "forbidden",
+                });
+            }
             throw this.error(
                 `GitLab refused to ${ctx.what} (${statusText(status)}) at ${method} ${url}. Managing group deploy tokens needs ` +
                     `the Owner role on the group and an API token with the \`api\` scope: use a token of a group ` +
@@ -440,6 +536,12 @@ export class GitLabClient {
                     `also check that the API token's user can see the group.${said}`,
                 { ...details, kind: "group-not-found" },
             );
+        }
+        if ((status === 400 || status === 409 || status === 422) && ctx.hint?.rejected) {
+            throw this.error(`GitLab rejected the request to ${ctx.what} (${statusText(status)}).${said} ${ctx.hint.rejected}`, {
+                ...details,
+                kind: "rejected",
+            });
         }
         if (status === 400 || status === 409 || status === 422) {
             throw this.error(

@@ -2,7 +2,8 @@
  * GitLab deploy token expiry as part of the drift check: the stack outputs `registryTokenExpiresAt`
  * and `repoTokenExpiresAt` (ISO 8601) against the stack's `gitlab.deployToken.rotateBeforeDays`.
  * A token inside that window (or already expired) is a finding; the scheduled `rotate` job
- * (`npm run rotate -- --stack <stack>`) replaces it.
+ * (`npm run rotate -- --stack <stack>`) replaces it. `ciPushTokenExpiresAt` is the personal access
+ * token in `gitops-platform:ciPushToken`: a person replaces it (config set, then deploy).
  */
 
 const DAY_MS = 86_400_000;
@@ -11,7 +12,11 @@ const DAY_MS = 86_400_000;
 export const TOKEN_OUTPUTS = {
     registryTokenExpiresAt: "registry pull (read_registry)",
     repoTokenExpiresAt: "Argo CD repository (read_repository)",
+    ciPushTokenExpiresAt: "CI push, group variable CI_PUSH_TOKEN (personal access token, write_repository)",
 } as const;
+
+/** Outputs of tokens a person replaces (no job can create a personal access token). */
+const PERSONAL_TOKENS: ReadonlySet<string> = new Set(["ciPushTokenExpiresAt"]);
 
 /** One token inside its rotation window or expired. */
 export interface TokenFinding {
@@ -59,7 +64,10 @@ export function tokenFindings(
             daysLeft: Math.floor((t - now) / DAY_MS),
             rotateBeforeDays: before,
             status: now >= t ? "expired" : "rotation-due",
-            rotatedBy: `the scheduled rotate job (SCHEDULED_TASK=rotate): npm run rotate -- --stack ${stackName}`,
+            rotatedBy: PERSONAL_TOKENS.has(output)
+                ? `a person: it is a personal access token the rotate job cannot replace; create a new one (write_repository), ` +
+                  `then pulumi config set --secret gitops-platform:ciPushToken <token> --stack ${stackName} and deploy (pulumi up)`
+                : `the scheduled rotate job (SCHEDULED_TASK=rotate): npm run rotate -- --stack ${stackName}`,
         });
     }
     return found;

@@ -7,13 +7,14 @@
 #   2. a path another stack claims is refused with an error naming both stacks, nothing written
 #   3. both `up`: each has its own registry secret (owner marker in custom_metadata), policy and
 #      token reviewer; real ServiceAccount logins read their own stack's secret and are denied the
-#      other's
+#      other's; dev's ciPushToken is the group CI/CD variable CI_PUSH_TOKEN (masked, not protected,
+#      raw) and its expiry the output ciPushTokenExpiresAt (gone again after `destroy dev`)
 #   4. drift on dev's registry secret (overwrite, then deleted latest version): the drift checks
 #      fail, `up --refresh` writes the stack's value back, the checks are clean again
 #   5. a namespace of another stack, and another stack's Argo CD objects (repo-creds, AppProject,
 #      ApplicationSet: prod pointed at dev's argocd.namespace), are refused by the preflight
 #   6. `destroy dev`: prod's registry secret, a real prod login and prod's drift check are intact
-#   7. no token (admin bearer token of the kubeconfig, deploy tokens, Vault token) in clear in any
+#   7. no token (admin bearer token of the kubeconfig, deploy tokens, Vault token, CI push token) in clear in any
 #      state export, output or log
 # Prints "two-stacks: N passed, N failed" at the end. Needs node_modules (npm ci) in the checkout.
 set -euo pipefail
@@ -38,6 +39,20 @@ for s in dev prod; do
     '{host:"gitlab.example.com",apiUrl:$api,group:$group,deployToken:{name:$name,expiresInDays:30,rotateBeforeDays:7}}')"
   stack_cfg "$s" --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
 done
+# dev only: the CI push token (a personal access token the double knows, with an expiry) as the
+# group CI/CD variable CI_PUSH_TOKEN; its expiry becomes the output ciPushTokenExpiresAt.
+CI_PUSH_TOKEN="glpat-e2e-cipush-$(openssl rand -hex 12)"
+CI_PUSH_EXPIRES=$(date -u -d '+200 days' +%F)
+curl -fsS -X POST -H 'Content-Type: application/json' "$GL_URL/_double/personal-token" \
+  -d "$(jq -cn --arg t "$CI_PUSH_TOKEN" --arg e "$CI_PUSH_EXPIRES" '{token:$t,expiresAt:$e}')" >/dev/null
+stack_cfg dev --secret gitops-platform:ciPushToken "$CI_PUSH_TOKEN"
+gl_variables() { curl -fsS "$GL_URL/_double/variables?group=$(jq -rn --arg g "$GL_GROUP" '$g|@uri')"; }
+ci_push_variable_ok() { # exactly one CI_PUSH_TOKEN: the token, masked, not protected, not expanded (raw)
+  gl_variables | jq -e --arg v "$CI_PUSH_TOKEN" \
+    '[.[] | select(.key == "CI_PUSH_TOKEN")] | length == 1 and (.[0] | .value == $v and .masked and .raw and (.protected | not))'
+}
+ci_push_expiry_ok() { [[ $(pulumi stack output ciPushTokenExpiresAt --stack dev) == "${CI_PUSH_EXPIRES}T00:00:00.000Z" ]]; }
+no_ci_push_output() { ! pulumi stack output --json --stack prod | jq -e 'has("ciPushTokenExpiresAt")'; }
 # Argo CD and VSO are installed once per cluster: on a shared cluster each stack gets its own
 # installation namespaces (their repo-creds, AppProject and default VaultConnection live there).
 stack_cfg dev gitops-platform:argocd '{"enabled":false}'
@@ -110,6 +125,11 @@ done
 check "dev: Argo CD repo-creds Secret (argocd) labelled with its stack" repo_creds_labelled dev argocd
 check "prod: Argo CD repo-creds Secret (argocd-prod) labelled with its stack" repo_creds_labelled prod argocd-prod
 check "the two stacks hold different deploy tokens" tokens_differ
+check "dev: group variable CI_PUSH_TOKEN holds ciPushToken, masked, not protected, raw" ci_push_variable_ok
+check "dev: output ciPushTokenExpiresAt = the token's expiry (${CI_PUSH_EXPIRES}T00:00:00.000Z)" ci_push_expiry_ok
+check "prod (no ciPushToken): no ciPushTokenExpiresAt output" no_ci_push_output
+pulumi stack export --stack dev >"$WORK/state-dev-up.json" 2>/dev/null || true  # scanned for secrets below
+pulumi stack output --json --show-secrets=false --stack dev >"$WORK/outputs-dev.json" 2>/dev/null || true
 
 login_reads() { # namespace role auth-mount own-stack other-stack
   local t
@@ -183,6 +203,7 @@ else bad "pulumi destroy --stack dev"; tail -n 40 "$WORK/destroy-dev.log" >&2; f
 check "dev's registry secret is gone" bash -c "! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/metadata/$(reg_path dev)"
 check "dev's token reviewer is gone" bash -c "! kubectl get sa vault-token-reviewer-dev -n kube-system"
 check "prod's registry secret is unchanged" dockerconfig_is prod "$PROD_BEFORE"
+check "dev's group variable CI_PUSH_TOKEN is gone" bash -c "$(declare -f gl_variables); GL_URL=$GL_URL GL_GROUP='$GL_GROUP'; gl_variables | jq -e '[.[] | select(.key == \"CI_PUSH_TOKEN\")] | length == 0'"
 check "prod's token reviewer is still there" kubectl get sa vault-token-reviewer-prod -n kube-system
 check "real login after destroy dev: prod's default SA reads prod's registry secret" login_reads "$PREFIX-prod" "$PREFIX-prod-default" kubernetes-prod prod dev
 drift_check prod prod-after-destroy-dev 0
@@ -194,9 +215,9 @@ for s in dev prod; do pulumi stack export --stack "$s" >"$WORK/state-$s.json" 2>
 pulumi stack output --json --show-secrets=false --stack prod >"$WORK/outputs-prod.json" 2>/dev/null || true
 check "prod's state holds the kubeconfig as a secret ciphertext" \
   jq -e '[.deployment.resources[] | select(.type == "pulumi:providers:kubernetes") | .inputs.kubeconfig.ciphertext] | length == 1' "$WORK/state-prod.json"
-no_clear() { # files...: no admin bearer token, Vault root token, API token or deploy token value
+no_clear() { # files...: no admin bearer token, Vault root token, API token, CI push token or deploy token value
   local v f
-  { printf '%s\n' "$E2E_KUBE_TOKEN" "$VAULT_TOKEN" "$GL_API_TOKEN"; gl_tokens | jq -r '.[].token'; } >"$WORK/values"
+  { printf '%s\n' "$E2E_KUBE_TOKEN" "$VAULT_TOKEN" "$GL_API_TOKEN" "$CI_PUSH_TOKEN"; gl_tokens | jq -r '.[].token'; } >"$WORK/values"
   while read -r v; do
     [[ -n "$v" ]] || continue
     for f in "$@"; do grep -qF -- "$v" "$f" && { echo "a secret in clear in $f" >&2; return 1; }; done

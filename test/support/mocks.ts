@@ -71,6 +71,8 @@ export const recorded: Recorded[] = [];
 
 /** Type of the GitLab group deploy token dynamic resource. */
 export const GITLAB_DEPLOY_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupDeployToken";
+/** Type of the GitLab group CI/CD variable dynamic resource. */
+export const GITLAB_GROUP_VARIABLE_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupVariable";
 /** Type of the per-stack Vault KV secret dynamic resource. */
 export const OWNED_KV_SECRET_TYPE = "pulumi-nodejs:dynamic/vault:OwnedKvSecret";
 /** KV version the mocks report for every OwnedKvSecret. */
@@ -95,6 +97,11 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.username = `gitlab+deploy-token-${args.name}`;
         state.tokenId = 42;
         state.expiresAt = "2027-01-01";
+    }
+    if (args.type === GITLAB_GROUP_VARIABLE_TYPE) {
+        // What the provider's create returns when the value is a personal token expiring then.
+        state.valueSha256 = "0".repeat(64);
+        state.tokenExpiresAt = "2027-02-01T00:00:00.000Z";
     }
     if (args.type === OWNED_KV_SECRET_TYPE) {
         // What the provider's create returns: the KV version written and the data's sha256.

@@ -13,6 +13,18 @@
 //   GET    /api/v4/projects/:id/issues                              (state, labels, search, page/per_page)
 //   POST   /api/v4/projects/:id/issues                              (title, description, labels; 201)
 //   GET|PUT /api/v4/projects/:id/issues/:issue_iid                  (title, description, labels, add_labels, remove_labels, state_event)
+// group CI/CD variables (doc/api/group_level_variables.md), for the GroupVariable provider:
+//   GET    /api/v4/groups/:id/variables        (page/per_page)
+//   GET    /api/v4/groups/:id/variables/:key   (404 "Variable Not Found" for an unknown key)
+//   POST   /api/v4/groups/:id/variables        (key, value, protected, masked, raw, variable_type; 201; key taken → 400)
+//   PUT    /api/v4/groups/:id/variables/:key   (value, protected, masked, raw, variable_type)
+//   DELETE /api/v4/groups/:id/variables/:key   (204)
+//   (same access as deploy tokens: reading needs Maintainer, writing Owner and `api`; a masked
+//   value must have 8+ characters from the Base64 alphabet and @:.~-_+/= , else 400)
+// personal access tokens (doc/api/personal_access_tokens.md):
+//   GET    /api/v4/personal_access_tokens/self (the token in PRIVATE-TOKEN: expires_at YYYY-MM-DD or
+//          null, scopes, active; unknown or expired → 401). API users' tokens never expire; more
+//          tokens with an expiry through `addPersonalToken` (admin: POST /_double/personal-token).
 // `:id` is a numeric id or a URL-encoded full path (`parent%2Fchild`). Authentication is the
 // PRIVATE-TOKEN header: missing/unknown → 401. Deploy tokens: the user must see the group (else 404
 // "Group Not Found"); listing needs Maintainer, create/delete need Owner and the `api` scope (else
@@ -84,6 +96,27 @@ export interface StoredToken {
     group: string;
 }
 
+/** A group CI/CD variable as the double keeps it. */
+export interface StoredVariable {
+    key: string;
+    value: string;
+    protected: boolean;
+    masked: boolean;
+    raw: boolean;
+    variable_type: string;
+    environment_scope: string;
+}
+
+/** A personal access token the double knows beyond the API users (e.g. a CI push token). */
+export interface StoredPersonalToken {
+    id: number;
+    name: string;
+    /** `YYYY-MM-DD` or null. */
+    expires_at: string | null;
+    scopes: string[];
+    revoked: boolean;
+}
+
 export interface Fault {
     method?: string;
     /** Matched against the decoded path (e.g. /api/v4/groups/a/b/deploy_tokens). */
@@ -145,6 +178,12 @@ export interface GitLabDouble {
     seedIssue(project: string | number, issue: Partial<StoredIssue> & { title: string }, authorToken: string): StoredIssue;
     /** The id and username the double gives the user of `token`. */
     identity(token: string): DoubleIdentity;
+    /** The group's CI/CD variables. */
+    variables(group: string): StoredVariable[];
+    /** Sets a variable directly (out of band, like a change in GitLab's UI). */
+    setVariable(group: string, v: Partial<StoredVariable> & { key: string; value: string }): StoredVariable;
+    /** Registers a personal access token (`expiresAt` `YYYY-MM-DD` or an ISO instant, or null). */
+    addPersonalToken(token: string, t?: { name?: string; expiresAt?: string | null; scopes?: string[] }): StoredPersonalToken;
     inject(fault: Fault): void;
     clearFaults(): void;
     close(): Promise<void>;
@@ -176,7 +215,10 @@ export interface DoubleOptions {
      * `POST /_double/revoke|expire|remove?group=&id=`, `POST /_double/fault` (JSON Fault, path as a
      * regex string), `POST /_double/revoke-api-token` (JSON `{ token }`: that API token gets 401 from
      * then on, e.g. a rotated-away `gitlabToken`), `GET /_double/notes?project=&mr=` (a merge
-     * request's notes, oldest first), `GET /_double/issues?project=` (a project's issues). Projects
+     * request's notes, oldest first), `GET /_double/issues?project=` (a project's issues),
+     * `GET /_double/variables?group=` (the group's CI/CD variables, values included),
+     * `POST /_double/variable?group=` (JSON variable: set it out of band), `POST /_double/personal-token`
+     * (JSON `{ token, expiresAt, name?, scopes? }`: a personal access token `/personal_access_tokens/self` knows). Projects
      * by full path or numeric id. Off by default.
      */
     admin?: boolean;
@@ -207,6 +249,9 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
     let nextNoteId = 5000;
     let nextIssueId = 9000;
     let nextUserId = 1;
+    const variables = new Map<string, StoredVariable[]>();
+    const personalTokens = new Map<string, StoredPersonalToken>();
+    let nextPersonalTokenId = 700;
 
     function findGroup(idOrPath: string): { id: number; path: string } | undefined {
         if (/^\d+$/.test(idOrPath)) {
@@ -580,6 +625,15 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             const id = Number(q.get("id"));
             try {
                 if (method === "GET" && segments[1] === "tokens") return send(res, 200, double.tokens(group));
+                if (method === "GET" && segments[1] === "variables") return send(res, 200, double.variables(group));
+                if (method === "POST" && segments[1] === "variable") {
+                    return send(res, 200, double.setVariable(group, body as StoredVariable));
+                }
+                if (method === "POST" && segments[1] === "personal-token") {
+                    const b = (body ?? {}) as { token?: string; name?: string; expiresAt?: string | null; scopes?: string[] };
+                    if (!b.token) throw new Error("double: personal-token needs { token }");
+                    return send(res, 200, double.addPersonalToken(b.token, b));
+                }
                 if (method === "GET" && segments[1] === "notes") return send(res, 200, double.notes(q.get("project") ?? "", Number(q.get("mr"))));
                 if (method === "GET" && segments[1] === "issues") return send(res, 200, double.issues(q.get("project") ?? ""));
                 if (method === "POST" && segments[1] === "revoke") {
@@ -617,6 +671,10 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         let result: Result;
         if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "user" && segments.length === 3 && method === "GET") {
             result = currentUser(privateToken);
+        } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "personal_access_tokens" && segments[3] === "self" && segments.length === 4 && method === "GET") {
+            result = personalTokenSelf(privateToken);
+        } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "groups" && segments[4] === "variables" && segments.length >= 5 && segments.length <= 6) {
+            result = variableRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "projects" && segments.length >= 5) {
             result = projectRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
         } else {
@@ -624,6 +682,95 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         }
         if (fault?.commit) return send(res, fault.status ?? 500, fault.body ?? { message: "500 Internal Server Error" });
         return send(res, result.status, result.body, result.headers);
+    }
+
+    /** GET /api/v4/personal_access_tokens/self */
+    function personalTokenSelf(privateToken: string | undefined): Result {
+        const extra = privateToken ? personalTokens.get(privateToken) : undefined;
+        const unauthorized = { status: 401, body: { message: "401 Unauthorized" } };
+        if (extra) {
+            const expired = extra.expires_at !== null && Date.parse(`${extra.expires_at}T00:00:00Z`) <= double.clock();
+            if (extra.revoked || expired) return unauthorized;
+            return { status: 200, body: { ...extra, scopes: [...extra.scopes], active: true, created_at: now(), last_used_at: now(), user_id: identity(privateToken!).id } };
+        }
+        const user = privateToken ? users[privateToken] : undefined;
+        if (!user) return unauthorized;
+        const who = identity(privateToken!);
+        return { status: 200, body: { id: who.id, name: `api-${who.username}`, revoked: false, active: true, expires_at: null, scopes: [...user.scopes], created_at: now(), last_used_at: now(), user_id: who.id } };
+    }
+
+    function variableView(v: StoredVariable) {
+        return { ...v, hidden: false, description: null };
+    }
+
+    /** A value GitLab refuses to mask: under 8 characters, or outside the maskable alphabet. */
+    function unmaskable(value: string): boolean {
+        return value.length < 8 || !/^[A-Za-z0-9@:.~\-_+/=]+$/.test(value);
+    }
+
+    /** /api/v4/groups/:id/variables[/:key] */
+    function variableRoute(req: http.IncomingMessage, method: string, segments: string[], rawPath: string, rawQuery: string, body: any, privateToken: string | undefined): Result {
+        const user = privateToken ? users[privateToken] : undefined;
+        if (!user) return { status: 401, body: { message: "401 Unauthorized" } };
+        const group = findGroup(segments[3]);
+        const role = group ? user.groups[group.path] : undefined;
+        if (!group || !role) return { status: 404, body: { message: "404 Group Not Found" } };
+        const needsWrite = method !== "GET";
+        const scopeError = insufficientScope(user.scopes, needsWrite);
+        if (scopeError) return scopeError;
+        if (ROLE_LEVEL[role] < (needsWrite ? ROLE_LEVEL.owner : ROLE_LEVEL.maintainer)) return { status: 403, body: { message: "403 Forbidden" } };
+        const list = variables.get(group.path) ?? [];
+        variables.set(group.path, list);
+        const bool = (v: unknown, dflt: boolean) => (v === undefined ? dflt : v === true || v === "true");
+        const valueProblem = (value: unknown, masked: boolean): Result | undefined => {
+            if (typeof value !== "string") return { status: 400, body: { error: "value is missing" } };
+            if (masked && unmaskable(value)) return { status: 400, body: { message: { value: ["is invalid"] } } };
+            return undefined;
+        };
+        if (segments.length === 5 && method === "GET") return paginated(req, rawPath, rawQuery, list.map(variableView));
+        if (segments.length === 5 && method === "POST") {
+            if (!body || typeof body.key !== "string" || !/^[A-Za-z0-9_]{1,255}$/.test(body.key)) {
+                return { status: 400, body: { message: { key: ["can contain only letters, digits and '_'."] } } };
+            }
+            const masked = bool(body.masked, false);
+            const problem = valueProblem(body.value, masked);
+            if (problem) return problem;
+            if (list.some((v) => v.key === body.key)) return { status: 400, body: { message: { key: [`(${body.key}) has already been taken`] } } };
+            const v: StoredVariable = {
+                key: body.key,
+                value: body.value,
+                protected: bool(body.protected, false),
+                masked,
+                raw: bool(body.raw, false),
+                variable_type: typeof body.variable_type === "string" ? body.variable_type : "env_var",
+                environment_scope: "*",
+            };
+            list.push(v);
+            return { status: 201, body: variableView(v) };
+        }
+        if (segments.length === 6) {
+            const i = list.findIndex((v) => v.key === segments[5]);
+            if (i < 0) return { status: 404, body: { message: "404 Variable Not Found" } };
+            const v = list[i];
+            if (method === "GET") return { status: 200, body: variableView(v) };
+            if (method === "DELETE") {
+                list.splice(i, 1);
+                return { status: 204 };
+            }
+            if (method === "PUT") {
+                const masked = bool(body?.masked, v.masked);
+                const value = body?.value === undefined ? v.value : body.value;
+                const problem = valueProblem(value, masked);
+                if (problem) return problem;
+                v.value = value;
+                v.masked = masked;
+                v.protected = bool(body?.protected, v.protected);
+                v.raw = bool(body?.raw, v.raw);
+                if (typeof body?.variable_type === "string") v.variable_type = body.variable_type;
+                return { status: 200, body: variableView(v) };
+            }
+        }
+        return { status: 405, body: { error: "405 Method Not Allowed" } };
     }
 
     /** /api/v4/groups/:id/deploy_tokens[/:token_id] */
@@ -776,6 +923,37 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             return stored;
         },
         identity,
+        variables: (group: string) => (variables.get(group) ?? []).map((v) => ({ ...v })),
+        setVariable(group: string, v: Partial<StoredVariable> & { key: string; value: string }) {
+            if (!groups.has(group)) throw new Error(`double: no group ${group}`);
+            const list = variables.get(group) ?? [];
+            variables.set(group, list);
+            const i = list.findIndex((x) => x.key === v.key);
+            const stored: StoredVariable = {
+                protected: false,
+                masked: false,
+                raw: false,
+                variable_type: "env_var",
+                environment_scope: "*",
+                ...(i >= 0 ? list[i] : {}),
+                ...v,
+            };
+            if (i >= 0) list[i] = stored;
+            else list.push(stored);
+            return { ...stored };
+        },
+        addPersonalToken(token: string, t: { name?: string; expiresAt?: string | null; scopes?: string[] } = {}) {
+            const exp = t.expiresAt ? new Date(Date.parse(t.expiresAt)).toISOString().slice(0, 10) : null;
+            const stored: StoredPersonalToken = {
+                id: nextPersonalTokenId++,
+                name: t.name ?? "ci-push-gitops",
+                expires_at: exp,
+                scopes: t.scopes ?? ["read_repository", "write_repository"],
+                revoked: false,
+            };
+            personalTokens.set(token, stored);
+            return { ...stored };
+        },
         inject(fault: Fault) {
             faults.push({ ...fault });
         },
