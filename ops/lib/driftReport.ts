@@ -62,7 +62,7 @@ function driftNote(c: Change): string {
 
 function tokenLine(t: TokenFinding): string {
     const when = t.status === "expired" ? `expired on ${t.expiresAt}` : `expires ${t.expiresAt} (${t.daysLeft} days left, rotateBeforeDays ${t.rotateBeforeDays})`;
-    return `${t.purpose} deploy token (${t.output}) ${when}; rotated by ${t.rotatedBy}`;
+    return `${t.purpose} (${t.output}) ${when}; rotated by ${t.rotatedBy}`;
 }
 
 /** Markdown for a GitLab note or issue, at most `limit` characters. */
@@ -72,7 +72,7 @@ export function driftMarkdown(r: DriftReport, limit = 60_000, env: NodeJS.Proces
     const per = Math.max(2_000, Math.floor((limit - 600) / Math.max(1, r.stacks.length)));
     for (const s of r.stacks) {
         const drifted = s.changes.filter((c) => c.drifted).length;
-        const title = { clean: s.changes.length ? `no drift (${s.changes.length} pending change(s) not applied yet)` : "clean", drift: `**drift** on ${drifted} resource(s); \`pulumi up\` would change ${s.changes.length}`, "token-expiry": "**deploy token rotation due**", error: "**check failed**" }[s.status];
+        const title = { clean: s.changes.length ? `no drift (${s.changes.length} pending change(s) not applied yet)` : "clean", drift: `**drift** on ${drifted} resource(s); \`pulumi up\` would change ${s.changes.length}`, "token-expiry": "**token rotation due**", error: "**check failed**" }[s.status];
         head.push(`#### Stack \`${s.stack}\`: ${title}`, "");
         if (s.error) {
             head.push("```", ...s.error.messages.map((m) => m.slice(0, 1_500)), "```", "", `What to fix: ${s.error.fix}`, "");

@@ -10,9 +10,9 @@ const DAY_MS = 86_400_000;
 
 /** The stack outputs that carry a managed deploy token's expiry, and what the token is for. */
 export const TOKEN_OUTPUTS = {
-    registryTokenExpiresAt: "registry pull (read_registry)",
-    repoTokenExpiresAt: "Argo CD repository (read_repository)",
-    ciPushTokenExpiresAt: "CI push, group variable CI_PUSH_TOKEN (personal access token, write_repository)",
+    registryTokenExpiresAt: "registry pull deploy token (read_registry)",
+    repoTokenExpiresAt: "Argo CD repository deploy token (read_repository)",
+    ciPushTokenExpiresAt: "CI push personal access token (write_repository, group variable CI_PUSH_TOKEN)",
 } as const;
 
 /** Outputs of tokens a person replaces (no job can create a personal access token). */

@@ -64,7 +64,7 @@ describe("drift report", () => {
         assert.match(md, /#### Stack `dev`: \*\*drift\*\* on 6 resource\(s\)/);
         assert.match(md, /\| update \| `env-dev-read` \| `vault:index\/policy:Policy` \| `policy` \| changed outside Pulumi \|/);
         assert.match(md, /\| create \| `env-staging-role` \| .* \| — \| deleted outside Pulumi \|/);
-        assert.match(md, /registry pull \(read_registry\) deploy token \(registryTokenExpiresAt\) expires 2026-12-31T00:00:00.000Z \(1 days left, rotateBeforeDays 7\); rotated by the scheduled rotate job/);
+        assert.match(md, /registry pull deploy token \(read_registry\) \(registryTokenExpiresAt\) expires 2026-12-31T00:00:00.000Z \(1 days left, rotateBeforeDays 7\); rotated by the scheduled rotate job/);
         const table = driftTable(r);
         assert.match(table, /^STACK\s+STATUS\s+ACTION\s+RESOURCE\s+TYPE\s+PROPERTIES$/m);
         assert.match(table, /^dev\s+drift\s+update\s+vault-kubernetes-auth-config\s+vault:kubernetes\/authBackendConfig:AuthBackendConfig\s+kubernetesHost$/m);
