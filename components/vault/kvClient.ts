@@ -23,6 +23,42 @@ export interface VaultKvTarget {
     timeoutMs?: number;
 }
 
+/** Vault address, token and namespace a KV dynamic provider got from `configure` (the stack's vault:* config). */
+export interface KvProviderConfig {
+    address?: string;
+    token?: string;
+    namespace?: string;
+}
+
+/**
+ * Where a KV dynamic provider reads or writes `p`: the resource's own address and namespace, else
+ * the provider's configuration, else VAULT_ADDR / VAULT_TOKEN / VAULT_NAMESPACE. `what` names the
+ * resource in the errors (e.g. "the registry secret"). Never puts the token in a message.
+ */
+export function kvTarget(
+    p: { address?: string; namespace?: string; mount: string; path: string },
+    configured: KvProviderConfig,
+    what: string,
+    timeoutMs?: number,
+): VaultKvTarget {
+    const address = p.address || configured.address || process.env.VAULT_ADDR || "";
+    const token = configured.token || process.env.VAULT_TOKEN || "";
+    if (address === "") {
+        throw new Error(`No Vault address for ${what}: set vault:address (e.g. https://vault.example.com) or VAULT_ADDR.`);
+    }
+    if (token === "") {
+        throw new Error(`No Vault token for ${what}: pulumi config set --secret vault:token <token> (or set VAULT_TOKEN).`);
+    }
+    return {
+        address,
+        token,
+        namespace: p.namespace || configured.namespace || process.env.VAULT_NAMESPACE || "",
+        mount: p.mount,
+        path: p.path,
+        timeoutMs,
+    };
+}
+
 /** The KV v2 metadata of one secret (GET <mount>/metadata/<path>). */
 export interface KvMetadata {
     /** Latest version number (0 when only metadata exists). */

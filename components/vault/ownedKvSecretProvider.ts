@@ -105,28 +105,9 @@ function checkFailures(news: Partial<OwnedKvSecretInputs>): pulumi.dynamic.Check
 /** Builds the provider. `settings` must stay plain data. */
 export function makeOwnedKvSecretProvider(settings: OwnedKvSecretProviderSettings = {}): pulumi.dynamic.ResourceProvider {
     // Filled by configure() in the provider host; an object so the serialized functions share it.
-    const configured: { address?: string; token?: string; namespace?: string } = {};
+    const configured: kv.KvProviderConfig = {};
 
-    const target = (p: OwnedKvSecretInputs): kv.VaultKvTarget => {
-        const address = p.address || configured.address || process.env.VAULT_ADDR || "";
-        const token = configured.token || process.env.VAULT_TOKEN || "";
-        if (address === "") {
-            throw new Error("No Vault address for the registry secret: set vault:address (e.g. https://vault.example.com) or VAULT_ADDR.");
-        }
-        if (token === "") {
-            throw new Error(
-                "No Vault token for the registry secret: pulumi config set --secret vault:token <token> (or set VAULT_TOKEN).",
-            );
-        }
-        return {
-            address,
-            token,
-            namespace: p.namespace || configured.namespace || process.env.VAULT_NAMESPACE || "",
-            mount: p.mount,
-            path: p.path,
-            timeoutMs: settings.timeoutMs,
-        };
-    };
+    const target = (p: OwnedKvSecretInputs): kv.VaultKvTarget => kv.kvTarget(p, configured, "the registry secret", settings.timeoutMs);
     const where = (p: { mount: string; path: string }) => `${p.mount}/${p.path}`;
 
     /**

@@ -62,28 +62,9 @@ export function isCasMismatch(e: unknown): boolean {
 /** Builds the provider. `settings` must stay plain data. */
 export function makeServicePlaceholderProvider(settings: ServicePlaceholderProviderSettings = {}): pulumi.dynamic.ResourceProvider {
     // Filled by configure() in the provider host; an object so the serialized functions share it.
-    const configured: { address?: string; token?: string; namespace?: string } = {};
+    const configured: kv.KvProviderConfig = {};
 
-    const target = (p: ServicePlaceholderInputs): kv.VaultKvTarget => {
-        const address = p.address || configured.address || process.env.VAULT_ADDR || "";
-        const token = configured.token || process.env.VAULT_TOKEN || "";
-        if (address === "") {
-            throw new Error("No Vault address for the service secret placeholders: set vault:address (e.g. https://vault.example.com) or VAULT_ADDR.");
-        }
-        if (token === "") {
-            throw new Error(
-                "No Vault token for the service secret placeholders: pulumi config set --secret vault:token <token> (or set VAULT_TOKEN).",
-            );
-        }
-        return {
-            address,
-            token,
-            namespace: p.namespace || configured.namespace || process.env.VAULT_NAMESPACE || "",
-            mount: p.mount,
-            path: p.path,
-            timeoutMs: settings.timeoutMs,
-        };
-    };
+    const target = (p: ServicePlaceholderInputs): kv.VaultKvTarget => kv.kvTarget(p, configured, "the service secret placeholders", settings.timeoutMs);
     const where = (p: { mount: string; path: string }) => `${p.mount}/${p.path}`;
     const plain = (p: ServicePlaceholderInputs): ServicePlaceholderInputs => ({
         address: p.address ?? "",
