@@ -55,10 +55,13 @@ spec() {
     pulumi-language-nodejs) echo "pulumi|./langhost||-s -w -X main.version=$PULUMI_VERSION" ;;
     pulumi-resource-kubernetes) echo "provider-kubernetes|.||-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_REGISTER" ;;
     pulumi-resource-vault) echo "provider-vault|.||-s -w -X main.version=$VAULT_PROVIDER_REGISTER" ;;
+    # "@<module>:<package>": built inside that required module's own root (its replaces apply)
+    vault-secrets-operator) echo "operators|@github.com/hashicorp/vault-secrets-operator:.||-s -w" ;;
+    argocd) echo "operators|@github.com/argoproj/argo-cd/v3:./cmd||-s -w -X github.com/argoproj/argo-cd/v3/common.version=$ARGOCD_VERSION" ;;
     *) echo "unknown binary: $1" >&2; return 1 ;;
   esac
 }
-ALL=(etcd kube-apiserver kube-controller-manager bao pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-vault)
+ALL=(etcd kube-apiserver kube-controller-manager bao pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-vault vault-secrets-operator argocd)
 TARGETS=("${@:-${ALL[@]}}")
 
 # Generated embed files (gitignored) for the providers' own main.go.
@@ -73,6 +76,19 @@ gen_embeds() {
       ;;
   esac
 }
+
+# "@<module>:<package>" builds <package> in the module cache copy of <module> (the version the
+# family's go.mod requires, checked against its go.sum); anything else builds in the family dir.
+build_dir() {
+  local dir=$1 pkg=$2 mod
+  if [[ $pkg == @* ]]; then
+    mod=${pkg#@}; mod=${mod%%:*}
+    (cd "$dir" && go list -m -f '{{.Dir}}' "$mod")
+  else
+    echo "$dir"
+  fi
+}
+build_pkg() { if [[ $1 == @* ]]; then echo "${1#*:}"; else echo "$1"; fi; }
 
 hash_inputs() {
   local name=$1 fam=$2 pkg=$3 tags=$4 ld=$5 dir="$TC/$2"
@@ -99,7 +115,8 @@ for name in "${TARGETS[@]}"; do
     say "building $name from ${dir#"$ROOT"/} ($pkg) ..."
     t0=$(date +%s)
     if ( cd "$dir" && go mod download && gen_embeds "$fam" "$dir" \
-         && go build -p "$P" ${tags:+-tags "$tags"} -ldflags "$ld" -o "$out.tmp.$$" "$pkg" ); then
+         && cd "$(build_dir "$dir" "$pkg")" \
+         && go build -p "$P" ${tags:+-tags "$tags"} -ldflags "$ld" -o "$out.tmp.$$" "$(build_pkg "$pkg")" ); then
       mv -f "$out.tmp.$$" "$out"
       say "built $name in $(( $(date +%s) - t0 ))s, $(du -m "$out" | cut -f1) MB"
       # keep only the newest build of each binary
