@@ -13,6 +13,7 @@ import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupVariable } from "../components/gitlab/GroupVariable";
+import { durationToSeconds } from "../components/vault/duration";
 import type { StackIdentity } from "./stackIdentity";
 import type { VaultInventory } from "../components/vault/inventory";
 
@@ -135,6 +136,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                 registrySecretPath: platform.registrySecretPath,
                 registrySecretVersion: registry.kvVersion,
                 refreshAfter: cfg.vso.refreshAfter,
+                syncTimeoutSeconds: cfg.vso.waitForSync ? durationToSeconds(cfg.vso.syncTimeout) : undefined,
                 serviceAccounts: env.serviceAccounts,
                 labels: id.labels,
                 protect: cfg.protect,

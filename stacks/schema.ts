@@ -165,13 +165,16 @@ const argocd = z.strictObject({
 const vso = z
     .strictObject({
         enabled: z.boolean().default(true),
-        chartVersion: chartVersion.default("1.4.1"),
+        chartVersion: chartVersion.default("1.5.0"),
         chartRepo: url("Helm repository of the vault-secrets-operator chart").default("https://helm.releases.hashicorp.com"),
         namespace: label("operator namespace").default("vault-secrets-operator-system"),
         vaultAddress: apiUrl("Vault address as the operator reaches it").default("https://vault.vault.svc:8200"),
         /** Opt-in for a Vault served over plain http on a non-loopback host (the seed's in-cluster dev Vault). */
         allowInsecureHttp: z.boolean().default(false),
         refreshAfter: duration.default("1h"),
+        /** `up` waits until the operator has synced each regsecret (a rotated token is revoked only after). */
+        waitForSync: z.boolean().default(true),
+        syncTimeout: duration.default("3m"),
     })
     .superRefine((v, ctx) => {
         if (isInsecureHttp(v.vaultAddress) && !v.allowInsecureHttp) {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FORCE_APPLY_ANNOTATIONS } from "./forceApply";
 import * as k8s from "@pulumi/kubernetes";
 import { ServiceAccountPullSecret } from "./ServiceAccountPullSecret";
+import { RegistrySecretSync } from "./RegistrySecretSync";
 import { requireProvider } from "../requireProvider";
 
 /** Name of the registry pull secret VSO creates in every environment namespace. */
@@ -33,6 +34,12 @@ export interface EnvironmentNamespaceArgs {
      * once instead of after `refreshAfter`, before the old token is revoked. @default none
      */
     registrySecretVersion?: pulumi.Input<string | undefined>;
+    /**
+     * Wait during `up` until VSO has synced `registrySecretVersion` into `regsecret`, at most this
+     * many seconds (so a rotated token is revoked only after every namespace holds the new one);
+     * undefined: do not wait. @default undefined
+     */
+    syncTimeoutSeconds?: number;
     /** How often VSO re-reads the registry credentials, as a duration, e.g. `1h`. */
     refreshAfter: string;
     /** ServiceAccounts whose `imagePullSecrets` get `regsecret` (those that exist), e.g. `["default", "deployer"]`. */
@@ -101,7 +108,7 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
             crOpts,
         );
 
-        new k8s.apiextensions.CustomResource(
+        const staticSecret = new k8s.apiextensions.CustomResource(
             `${name}-regsecret`,
             {
                 apiVersion: "secrets.hashicorp.com/v1beta1",
@@ -129,6 +136,21 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
             },
             crOpts,
         );
+
+        if (args.syncTimeoutSeconds !== undefined) {
+            new RegistrySecretSync(
+                `${name}-regsecret-synced`,
+                {
+                    namespace,
+                    secretName: REGISTRY_SECRET_NAME,
+                    annotation: REGISTRY_VERSION_ANNOTATION,
+                    version: pulumi.output(args.registrySecretVersion).apply((v) => v ?? ""),
+                    type: "kubernetes.io/dockerconfigjson",
+                    timeoutSeconds: args.syncTimeoutSeconds,
+                },
+                { parent: this, dependsOn: [staticSecret] },
+            );
+        }
 
         // regsecret joins each listed ServiceAccount's imagePullSecrets next to the other managers'
         // entries; a missing ServiceAccount is never created (see ServiceAccountPullSecret).

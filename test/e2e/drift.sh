@@ -71,7 +71,7 @@ cfg --path --secret gitops-platform:registry.password dr-static-registry-passwor
 cfg --path gitops-platform:registry.server registry.example.com
 cfg --path gitops-platform:registry.username dr-user
 cfg gitops-platform:argocd '{"enabled":false}'
-cfg gitops-platform:vso '{"enabled":false}'
+cfg gitops-platform:vso '{"enabled":false,"waitForSync":false}'
 cfg gitops-platform:imageUpdater '{"enabled":false}'
 cfg gitops-platform:cloudflare '{"enabled":false}'
 cfg gitops-platform:vault "$(jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(cat "$E2E_KUBE_CA")" \

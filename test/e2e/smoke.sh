@@ -48,7 +48,7 @@ cfg --path gitops-platform:registry.username e2e-user
 cfg --path --secret gitops-platform:registry.password e2e-registry-password
 # Argo CD's repo-creds come from the read_repository deploy token
 cfg gitops-platform:argocd '{"enabled":false}'
-cfg gitops-platform:vso '{"enabled":false}'
+cfg gitops-platform:vso '{"enabled":false,"waitForSync":false}'
 cfg gitops-platform:imageUpdater '{"enabled":false}'
 cfg gitops-platform:cloudflare '{"enabled":false}'
 # OpenBao dev already mounts KV v2 at secret/; OpenBao reaches the API server on loopback.

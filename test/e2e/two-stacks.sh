@@ -56,11 +56,11 @@ no_ci_push_output() { ! pulumi stack output --json --stack prod | jq -e 'has("ci
 # Argo CD and VSO are installed once per cluster: on a shared cluster each stack gets its own
 # installation namespaces (their repo-creds, AppProject and default VaultConnection live there).
 stack_cfg dev gitops-platform:argocd '{"enabled":false}'
-stack_cfg dev gitops-platform:vso '{"enabled":false}'
+stack_cfg dev gitops-platform:vso '{"enabled":false,"waitForSync":false}'
 kubectl create namespace argocd-prod >/dev/null
 kubectl create namespace vso-prod >/dev/null
 stack_cfg prod gitops-platform:argocd '{"enabled":false,"namespace":"argocd-prod"}'
-stack_cfg prod gitops-platform:vso '{"enabled":false,"namespace":"vso-prod"}'
+stack_cfg prod gitops-platform:vso '{"enabled":false,"namespace":"vso-prod","waitForSync":false}'
 stack_cfg dev kubernetes:kubeconfig "$KUBECONFIG"
 # prod: the kubeconfig's content (admin bearer token inside) as a secret, as a CI variable would give it
 stack_cfg prod --secret kubernetes:kubeconfig "$(cat "$KUBECONFIG")"

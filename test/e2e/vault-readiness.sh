@@ -40,7 +40,7 @@ stack_cfg "$STACK" gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg gr
   '{host:"gitlab.example.com",apiUrl:$api,group:$group,deployToken:{name:"e2e-ready"}}')"
 stack_cfg "$STACK" --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
 stack_cfg "$STACK" gitops-platform:argocd '{"enabled":false}'
-stack_cfg "$STACK" gitops-platform:vso '{"enabled":false}'
+stack_cfg "$STACK" gitops-platform:vso '{"enabled":false,"waitForSync":false}'
 stack_cfg "$STACK" gitops-platform:imageUpdater '{"enabled":false}'
 stack_cfg "$STACK" gitops-platform:cloudflare '{"enabled":false}'
 stack_cfg "$STACK" gitops-platform:vault "$(jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(cat "$E2E_KUBE_CA")" \

@@ -51,7 +51,7 @@ test("defaults follow the seed's conventions", () => {
         ["secret", true, "kubernetes", "https://kubernetes.default.svc", "vault", "1h"],
     );
     assert.deepEqual([c.argocd.enabled, c.argocd.namespace, c.argocd.chartVersion], [true, "argocd", "10.1.1"]);
-    assert.deepEqual([c.vso.enabled, c.vso.chartVersion], [true, "1.4.1"]);
+    assert.deepEqual([c.vso.enabled, c.vso.chartVersion], [true, "1.5.0"]);
     assert.equal(c.imageUpdater.enabled, false);
     assert.equal(c.cloudflare.enabled, false);
     assert.equal(c.protect, false);
@@ -66,8 +66,8 @@ test("the schema supplies every default the components receive (they have none o
         ["10.1.1", "https://argoproj.github.io/argo-helm", "argocd", "HEAD", { repoURL: "https://d7561985.github.io/k8app", chart: "app", version: "3.4.0" }],
     );
     assert.deepEqual(
-        [c.vso.enabled, c.vso.chartVersion, c.vso.chartRepo, c.vso.namespace, c.vso.vaultAddress, c.vso.refreshAfter],
-        [true, "1.4.1", "https://helm.releases.hashicorp.com", "vault-secrets-operator-system", "https://vault.vault.svc:8200", "1h"],
+        [c.vso.enabled, c.vso.chartVersion, c.vso.chartRepo, c.vso.namespace, c.vso.vaultAddress, c.vso.refreshAfter, c.vso.waitForSync, c.vso.syncTimeout],
+        [true, "1.5.0", "https://helm.releases.hashicorp.com", "vault-secrets-operator-system", "https://vault.vault.svc:8200", "1h", true, "3m"],
     );
 });
 

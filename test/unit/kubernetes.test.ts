@@ -14,7 +14,7 @@ before(async () => {
     provider = new k8s.Provider("k", {});
     const opts = { providers: { kubernetes: provider } };
     // The chart the stack config pins (stacks/schema.ts).
-    const chart = { chartVersion: "1.4.1", chartRepo: "https://helm.releases.hashicorp.com" };
+    const chart = { chartVersion: "1.5.0", chartRepo: "https://helm.releases.hashicorp.com" };
     const vso = new VaultSecretsOperator(
         "vso",
         { enabled: true, ...chart, namespace: "vault-secrets-operator-system", vaultAddress: "http://vault.vault.svc:8200" },
@@ -31,7 +31,9 @@ before(async () => {
             audiences: ["vault"],
             kvMount: "secret",
             registrySecretPath: "gitops-poc-dzha/platform/registry",
+            registrySecretVersion: "4",
             refreshAfter: "1h",
+            syncTimeoutSeconds: 180,
             serviceAccounts: ["default", "deployer"],
             protect: true,
             crdDependencies: vso.crdDependencies,
@@ -72,6 +74,25 @@ test("VaultStaticSecret creates regsecret of type kubernetes.io/dockerconfigjson
     assert.equal(s.destination.type, "kubernetes.io/dockerconfigjson");
 });
 
+test("up waits until VSO has synced KV version 4 into poc-dev/regsecret, after the VaultStaticSecret", () => {
+    const wait = one("pulumi-nodejs:dynamic/kubernetes:RegistrySecretSync", "dev-regsecret-synced");
+    const { namespace, secretName, annotation, version, type, timeoutSeconds } = wait.inputs;
+    assert.deepEqual(
+        { namespace, secretName, annotation, version, type, timeoutSeconds },
+        {
+            namespace: "poc-dev",
+            secretName: "regsecret",
+            annotation: "gitops-platform/registry-kv-version",
+            version: "4",
+            type: "kubernetes.io/dockerconfigjson",
+            timeoutSeconds: 180,
+        },
+    );
+    const [vss] = kubernetesKind("VaultStaticSecret");
+    assert.ok(wait.dependencies.includes(vss.urn), "the wait depends on the VaultStaticSecret");
+    assert.deepEqual(vss.inputs.spec.destination.annotations, { "gitops-platform/registry-kv-version": "4" });
+});
+
 test("regsecret joins the imagePullSecrets of every configured ServiceAccount, without owning them", () => {
     const entries = ofType("pulumi-nodejs:dynamic/kubernetes:ServiceAccountPullSecret");
     assert.deepEqual(entries.map((p) => p.inputs.serviceAccount).sort(), ["default", "deployer"]);
@@ -86,7 +107,7 @@ test("regsecret joins the imagePullSecrets of every configured ServiceAccount, w
 test("VSO: pinned Helm release, default VaultConnection to vso.vaultAddress", () => {
     const rel = one("kubernetes:helm.sh/v3:Release", "vso-release");
     assert.equal(rel.inputs.chart, "vault-secrets-operator");
-    assert.equal(rel.inputs.version, "1.4.1");
+    assert.equal(rel.inputs.version, "1.5.0");
     assert.equal(rel.inputs.repositoryOpts.repo, "https://helm.releases.hashicorp.com");
     assert.equal(rel.inputs.namespace, "vault-secrets-operator-system");
     const conns = kubernetesKind("VaultConnection");

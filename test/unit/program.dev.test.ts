@@ -132,6 +132,15 @@ test("a rotated token reaches every namespace at once: regsecret carries the KV 
     }
 });
 
+test("up waits (vso.waitForSync, default 3m) until each namespace's regsecret carries that KV version", () => {
+    const waits = ofType("pulumi-nodejs:dynamic/kubernetes:RegistrySecretSync");
+    assert.deepEqual(waits.map((w) => w.inputs.namespace).sort(), ["poc-dev", "poc-staging"]);
+    for (const w of waits) {
+        assert.equal(w.inputs.version, "3");
+        assert.equal(w.inputs.timeoutSeconds, 180);
+    }
+});
+
 test("Argo CD reads the repos with a read_repository deploy token, not a personal token", () => {
     const tokens = ofType(GITLAB_DEPLOY_TOKEN_TYPE);
     const repoToken = tokens.find((t) => JSON.stringify(t.inputs.scopes) === JSON.stringify(["read_repository"]));
