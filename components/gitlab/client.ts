@@ -371,10 +371,14 @@ export class GitLabClient {
     /**
      * Creates a deploy token; the result holds the value (`token`), which GitLab never returns again.
      *
-     * POST is not idempotent, so an ambiguous failure (5xx, timeout, dropped connection) is not
-     * blindly retried: the client first revokes any active token with this name that did not exist
-     * before the call (created, but its value was lost with the answer), then tries again. Nothing
-     * half-created is left behind, also when the retries run out.
+     * POST is not idempotent, so an ambiguous failure (5xx, 429, timeout, dropped connection) is not
+     * blindly retried: GitLab may have created the token and lost the answer, and its value is then
+     * unknown for good (it cannot be adopted). Before the next POST the client lists the group's
+     * active tokens and revokes every one with this name that did not exist before the call; no new
+     * POST is sent until that check has succeeded (if listing fails too, the next attempt checks
+     * again). After a success that followed a failed attempt, the same check runs once more, for a
+     * failed attempt that GitLab committed late. If the attempts run out while a lost token could
+     * not be ruled out, the error says so and names the token to revoke.
      */
     async createGroupDeployToken(group: string | number, req: CreateDeployTokenRequest): Promise<NewDeployToken> {
         const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/deploy_tokens`;
@@ -387,23 +391,55 @@ export class GitLabClient {
             (await this.listGroupDeployTokens(group, { active: true })).filter((t) => t.name === req.name).map((t) => t.id),
         );
         let lastError: GitLabApiError | undefined;
+        // true while a POST may have created a token whose value was lost and no check ruled it out
+        let unsure = false;
+        let failedPosts = 0;
         for (let attempt = 1; attempt <= this.attempts; attempt++) {
+            let posting = false;
             try {
+                if (unsure) {
+                    await this.revokeOrphans(group, req.name, before);
+                    unsure = false;
+                }
+                posting = true;
                 const res = await this.send("POST", url, body, ctx, false);
                 const created = res.body as NewDeployToken;
                 if (!created || typeof created.token !== "string" || created.token === "") {
                     throw this.unexpected("POST", url, ctx, res.status, "the answer holds no token value");
                 }
                 this.seenSecrets.push(created.token);
+                if (failedPosts > 0) {
+                    // A failed attempt GitLab committed after the check: best effort, the token is made.
+                    await this.revokeOrphans(group, req.name, before, created.id).catch(() => undefined);
+                }
                 return created;
             } catch (e) {
                 if (!(e instanceof GitLabApiError) || !isRetryable(e.kind)) throw e;
                 lastError = e;
-                await this.revokeOrphans(group, req.name, before);
+                if (posting) {
+                    failedPosts++;
+                    unsure = true;
+                }
                 if (attempt < this.attempts) await sleep(this.delay(attempt));
             }
         }
-        throw this.exhausted(lastError!, "POST", url, ctx);
+        if (unsure) {
+            try {
+                await this.revokeOrphans(group, req.name, before);
+                unsure = false;
+            } catch (e) {
+                if (e instanceof GitLabApiError) lastError = e;
+            }
+        }
+        const exhausted = this.exhausted(lastError!, lastError!.method, lastError!.url, ctx);
+        if (!unsure) throw exhausted;
+        throw this.error(
+            `${exhausted.message} GitLab may have created deploy token "${req.name}" in group "${group}" without ` +
+                `returning it, and the client could not check: in GitLab (group "${group}", Settings > Repository > ` +
+                `Deploy tokens) revoke every active token named "${req.name}" whose id is not in the stack state ` +
+                `(pulumi stack export), then run pulumi up again.`,
+            { kind: exhausted.kind, status: exhausted.status, method: exhausted.method, url: exhausted.url, gitlabMessage: exhausted.gitlabMessage, attempts: this.attempts },
+        );
     }
 
     /** Revokes (deletes) a deploy token. Returns false when it was already gone (404), true otherwise. */
@@ -417,17 +453,17 @@ export class GitLabClient {
         return res.status !== 404;
     }
 
-    private async revokeOrphans(group: string | number, name: string, before: Set<number>): Promise<void> {
-        // Best effort: if GitLab is still failing, the next attempt (or the final error) says so.
-        try {
-            const now = await this.listGroupDeployTokens(group, { active: true });
-            for (const t of now) {
-                if (t.name === name && !before.has(t.id)) {
-                    await this.deleteGroupDeployToken(group, t.id);
-                }
+    /**
+     * Revokes every active token named `name` that is not in `before` (and is not `keep`): tokens a
+     * failed POST created whose value was lost. Throws when GitLab cannot be asked (the caller must
+     * not POST again then).
+     */
+    private async revokeOrphans(group: string | number, name: string, before: Set<number>, keep?: number): Promise<void> {
+        const now = await this.listGroupDeployTokens(group, { active: true });
+        for (const t of now) {
+            if (t.name === name && !before.has(t.id) && t.id !== keep) {
+                await this.deleteGroupDeployToken(group, t.id);
             }
-        } catch {
-            /* reported by the caller */
         }
     }
 

@@ -2,10 +2,11 @@
 //   node --import tsx test/support/gitlab-double/main.ts --group acme/platform --owner-token <t> [--port 0] [--url-file f]
 //     [--project acme/platform/app[=42]] [--merge-request acme/platform/app!7]
 // Prints `{"url": "http://127.0.0.1:<port>"}` on stdout once listening; admin routes (/_double/...)
-// are on so the test can revoke/expire tokens (and revoke an API token) out of band and read the
-// notes and issues the ops commands wrote. Any project id and merge request iid exists on first use
-// (autoProjects; the tokens' highest role applies); --project/--merge-request register them
-// explicitly, under a --group whose roles they inherit.
+// are on so the test can revoke/expire tokens (and revoke an API token) out of band, read the
+// notes and issues the ops commands wrote, and inject faults (POST /_double/faults {status, count}:
+// the next count API calls answer status; GET: pending/served; DELETE: recovered). Any project id
+// and merge request iid exists on first use (autoProjects; the tokens' highest role applies);
+// --project/--merge-request register them explicitly, under a --group whose roles they inherit.
 // Stops on SIGTERM/SIGINT.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";

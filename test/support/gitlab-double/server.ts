@@ -130,6 +130,10 @@ export interface Fault {
     commit?: boolean;
     /** How many requests this fault applies to (default 1). */
     times?: number;
+    /** In-process tests: runs when the fault matches, before anything else (e.g. a late commit). */
+    onMatch?: () => void;
+    /** Answer as if there were no fault (after `onMatch`); not counted as a faulty answer. */
+    passThrough?: boolean;
 }
 
 export interface LoggedRequest {
@@ -186,6 +190,8 @@ export interface GitLabDouble {
     addPersonalToken(token: string, t?: { name?: string; expiresAt?: string | null; scopes?: string[] }): StoredPersonalToken;
     inject(fault: Fault): void;
     clearFaults(): void;
+    /** Faulty answers still to give (the sum of the pending faults' `times`) and given so far. */
+    faultStats(): { pending: number; served: number };
     close(): Promise<void>;
 }
 
@@ -218,8 +224,12 @@ export interface DoubleOptions {
      * request's notes, oldest first), `GET /_double/issues?project=` (a project's issues),
      * `GET /_double/variables?group=` (the group's CI/CD variables, values included),
      * `POST /_double/variable?group=` (JSON variable: set it out of band), `POST /_double/personal-token`
-     * (JSON `{ token, expiresAt, name?, scopes? }`: a personal access token `/personal_access_tokens/self` knows). Projects
-     * by full path or numeric id. Off by default.
+     * (JSON `{ token, expiresAt, name?, scopes? }`: a personal access token `/personal_access_tokens/self` knows),
+     * `POST /_double/faults` (JSON `{ status?: 500, count?: 1, method?, path?, commit?, hang? }`: the
+     * next `count` API calls that match answer `status`; `commit` performs the call first, a lost
+     * answer), `GET /_double/faults` (`{ pending, served }`: faulty answers still to give and given so
+     * far), `DELETE /_double/faults` (clears them: the API recovers). Projects by full path or numeric
+     * id. Off by default.
      */
     admin?: boolean;
     /**
@@ -235,6 +245,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
     const groups = new Map<string, { id: number; path: string }>();
     const tokens: StoredToken[] = [];
     const faults: Fault[] = [];
+    let faultsServed = 0;
     const requests: LoggedRequest[] = [];
     const users: Record<string, DoubleUser> = {};
     const issuedValues: string[] = [];
@@ -654,6 +665,31 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
                     delete users[t];
                     return send(res, 200, {});
                 }
+                if (segments[1] === "faults" && segments.length === 2) {
+                    if (method === "GET") return send(res, 200, double.faultStats());
+                    if (method === "DELETE") {
+                        const cleared = double.faultStats().pending;
+                        double.clearFaults();
+                        return send(res, 200, { cleared });
+                    }
+                    if (method === "POST") {
+                        const f = (body ?? {}) as { status?: unknown; count?: unknown; method?: unknown; path?: unknown; commit?: unknown; hang?: unknown; body?: unknown };
+                        const count = f.count === undefined ? 1 : Number(f.count);
+                        const status = f.status === undefined ? 500 : Number(f.status);
+                        if (!Number.isInteger(count) || count < 1) throw new Error("double: faults needs count >= 1");
+                        if (!Number.isInteger(status) || status < 100 || status > 599) throw new Error("double: faults needs an HTTP status");
+                        double.inject({
+                            status,
+                            times: count,
+                            method: typeof f.method === "string" ? f.method : undefined,
+                            path: typeof f.path === "string" ? new RegExp(f.path) : undefined,
+                            commit: f.commit === true,
+                            hang: f.hang === true,
+                            body: f.body ?? { message: `${status} (a fault injected by the GitLab double)` },
+                        });
+                        return send(res, 200, double.faultStats());
+                    }
+                }
                 if (method === "POST" && segments[1] === "fault") {
                     const f = body as Fault & { path?: string };
                     double.inject({ ...f, path: f.path ? new RegExp(f.path as unknown as string) : undefined });
@@ -664,7 +700,10 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             }
             return send(res, 404, UNKNOWN_ROUTE);
         }
-        const fault = takeFault(method, path);
+        const matched = takeFault(method, path);
+        matched?.onMatch?.();
+        const fault = matched?.passThrough ? undefined : matched;
+        if (fault) faultsServed++;
         if (fault?.hang) return; // never answered; the socket is destroyed on close()
         if (fault && !fault.commit) return send(res, fault.status ?? 500, fault.body ?? { message: "500 Internal Server Error" });
 
@@ -959,6 +998,9 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         },
         clearFaults() {
             faults.length = 0;
+        },
+        faultStats() {
+            return { pending: faults.reduce((n, f) => n + Math.max(0, f.times ?? 1), 0), served: faultsServed };
         },
         close() {
             return new Promise<void>((resolve) => {

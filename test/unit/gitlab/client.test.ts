@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import { GitLabApiError, GitLabClient, encodeGroupId, gitlabApiBaseUrl, redact } from "../../../components/gitlab/client";
 import type { GitLabDouble } from "../../support/gitlab-double/server";
-import { API_TOKENS, NESTED_GROUP, startFixture } from "../../support/gitlab-double/fixture";
+import { API_TOKENS, NESTED_GROUP, allSecrets, startFixture } from "../../support/gitlab-double/fixture";
 
 let double: GitLabDouble;
 before(async () => {
@@ -113,6 +113,98 @@ describe("GitLabClient", () => {
             client().createGroupDeployToken(NESTED_GROUP, { name: "no-scopes", scopes: [] }),
             (e: unknown) => e instanceof GitLabApiError && e.status === 400 && /scopes is missing/.test(e.message),
         );
+    });
+});
+
+describe("GitLabClient: retries on 5xx without an orphan token", () => {
+    /** Fresh faults per test; the shared double keeps tokens, so each test uses its own name. */
+    function fast(attempts = 3) {
+        double.clearFaults();
+        return new GitLabClient({ host: double.url, token: API_TOKENS.owner, timeoutMs: 5000, retry: { attempts, baseDelayMs: 1, maxDelayMs: 5 } });
+    }
+    const active = (name: string) => double.tokens(NESTED_GROUP).filter((t) => t.name === name && !t.revoked);
+    const posts = (name: string) =>
+        double.requests.filter((r) => r.method === "POST" && r.path.endsWith("/deploy_tokens") && (r.body as { name?: string })?.name === name).length;
+
+    it("GET (list/read) answered 500 a few times, then recovered: retried, same answer", async () => {
+        const c = fast(4);
+        const t = await c.createGroupDeployToken(NESTED_GROUP, { name: "r-flaky-read", scopes: ["read_registry"] });
+        double.inject({ method: "GET", status: 500, times: 3 });
+        assert.equal((await c.getGroupDeployToken(NESTED_GROUP, t.id))!.id, t.id);
+        double.inject({ method: "GET", status: 502, times: 3 });
+        assert.ok((await c.listGroupDeployTokens(NESTED_GROUP, { active: true })).some((x) => x.id === t.id));
+        assert.equal(double.faultStats().pending, 0);
+    });
+
+    it("POST committed but answered 500, and the orphan check fails too: no second POST until the check succeeds; one active token", async () => {
+        const c = fast(3);
+        const name = "r-lost-answer-check-fails";
+        // created, value lost; then the check's list fails on every retry of one call
+        double.inject({ method: "POST", status: 500, commit: true, onMatch: () => double.inject({ method: "GET", status: 500, times: 3 }) });
+        const t = await c.createGroupDeployToken(NESTED_GROUP, { name, scopes: ["read_registry"] });
+        const left = active(name);
+        assert.equal(left.length, 1, "exactly one active token with the name");
+        assert.equal(left[0].id, t.id);
+        assert.equal(left[0].token, t.token, "the one left is the one whose value the caller has");
+        assert.equal(posts(name), 2, "POST sent again only after the orphan was revoked");
+    });
+
+    it("POST committed late (after the check): the success path still revokes it", async () => {
+        const c = fast(3);
+        const name = "r-late-commit";
+        // First POST: 500 without creating. When the second POST arrives, a stray token with the same
+        // name appears (the first POST, committed late by a slow GitLab); the second POST succeeds.
+        double.inject({ method: "POST", status: 500 });
+        double.inject({ method: "POST", passThrough: true, onMatch: () => void double.seedToken(NESTED_GROUP, { name, scopes: ["read_registry"] }) });
+        const t = await c.createGroupDeployToken(NESTED_GROUP, { name, scopes: ["read_registry"] });
+        const left = active(name);
+        assert.equal(left.length, 1, "the late one is revoked");
+        assert.equal(left[0].id, t.id);
+        assert.equal(left[0].token, t.token);
+    });
+
+    it("500s that never recover: a clear error naming GitLab, the method and URL, without any token value", async () => {
+        const c = fast(3);
+        const name = "r-down";
+        double.inject({ status: 500, times: 1000 });
+        let caught: unknown;
+        try {
+            await c.createGroupDeployToken(NESTED_GROUP, { name, scopes: ["read_registry"] });
+        } catch (e) {
+            caught = e;
+        }
+        assert.ok(caught instanceof GitLabApiError);
+        const e = caught as GitLabApiError;
+        assert.equal(e.kind, "server");
+        assert.equal(e.status, 500);
+        assert.match(e.message, /^GitLab answered 500 Internal Server Error for GET http:\/\/127\.0\.0\.1:\d+\/api\/v4\/groups\/acme%2Fplatform%2Fteam-a\/deploy_tokens\?/);
+        assert.match(e.message, /on all 3 attempts/);
+        assert.match(e.message, /gitops-platform:gitlab\.host/);
+        for (const secret of allSecrets(double)) assert.ok(!e.message.includes(secret) && !String(e.stack).includes(secret), "no secret in the error");
+        assert.equal(posts(name), 0, "nothing created while GitLab cannot even list");
+        double.clearFaults();
+    });
+
+    it("POST committed, then GitLab down for good: the error says a token may be left and what to revoke", async () => {
+        const c = fast(3);
+        const name = "r-lost-then-down";
+        double.inject({ method: "POST", status: 500, commit: true, onMatch: () => double.inject({ status: 503, times: 1000 }) });
+        let caught: unknown;
+        try {
+            await c.createGroupDeployToken(NESTED_GROUP, { name, scopes: ["read_registry"] });
+        } catch (e) {
+            caught = e;
+        }
+        double.clearFaults();
+        assert.ok(caught instanceof GitLabApiError);
+        const e = caught as GitLabApiError;
+        assert.equal(e.kind, "server");
+        assert.match(e.message, /GitLab answered 503 Service Unavailable for GET http:\/\/127\.0\.0\.1:\d+\/api\/v4\/groups\/acme%2Fplatform%2Fteam-a\/deploy_tokens/);
+        assert.match(e.message, /may have created deploy token "r-lost-then-down" in group "acme\/platform\/team-a"/);
+        assert.match(e.message, /revoke every active token named "r-lost-then-down" whose id is not in the stack state/);
+        for (const secret of allSecrets(double)) assert.ok(!e.message.includes(secret), "no secret in the error");
+        assert.equal(posts(name), 1, "no second POST while the first one's outcome is unknown");
+        assert.equal(active(name).length, 1, "the lost one is still there: the message is about it");
     });
 });
 
