@@ -100,7 +100,9 @@ hash_inputs() {
 }
 
 FAILED=() MISSING=()
+K=0
 for name in "${TARGETS[@]}"; do
+  K=$((K + 1))
   IFS='|' read -r fam pkg tags ld < <(spec "$name")
   dir="$TC/$fam"
   if [[ ! -f "$dir/go.mod" ]]; then
@@ -110,9 +112,9 @@ for name in "${TARGETS[@]}"; do
   h=$(hash_inputs "$name" "$fam" "$pkg" "$tags" "$ld")
   out="$CACHE/$name-$h"
   if [[ -x "$out" ]]; then
-    say "cached $name ($(basename "$out"))"
+    say "[$K/${#TARGETS[@]}] cached $name ($(basename "$out"))"
   else
-    say "building $name from ${dir#"$ROOT"/} ($pkg) ..."
+    say "[$K/${#TARGETS[@]}] building $name from ${dir#"$ROOT"/} ($pkg) ..."
     t0=$(date +%s)
     if ( cd "$dir" && go mod download && gen_embeds "$fam" "$dir" \
          && cd "$(build_dir "$dir" "$pkg")" \

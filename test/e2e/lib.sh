@@ -53,6 +53,8 @@ e2e_cleanup() {
     for _ in $(seq 1 30); do kill -0 "$GL_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$GL_PID" 2>/dev/null
   fi
+  # the operators (scripts/e2e/operators.sh), when a script started them, before their API server
+  [[ -n "$CLUSTER_DIR" ]] && E2E_CLUSTER_DIR=$CLUSTER_DIR bash "$ROOT/scripts/e2e/operators.sh" stop
   [[ -n "$CLUSTER_DIR" ]] && bash "$ROOT/scripts/e2e/cluster.sh" stop "$CLUSTER_DIR"
   declare -F e2e_pulumi_cleanup >/dev/null && e2e_pulumi_cleanup
   [[ -n "$WORK" ]] && rm -rf "$WORK"
