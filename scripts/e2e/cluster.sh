@@ -12,6 +12,20 @@
 # ${GITOPS_PLATFORM_CACHE:-$HOME/.cache/gitops-platform}/toolchain/bin). CRDs are installed from
 # ${GITOPS_PLATFORM_CRDS:-<repo>/../shared/fixtures/crds} (skipped with a warning when absent).
 # E2E_KCM=0 skips kube-controller-manager (then namespace deletion never finishes).
+# E2E_BAO_STORAGE=file runs OpenBao as a real server instead of dev mode: file storage in
+# DIR/bao-data, a TCP listener on 127.0.0.1 without TLS, `bao operator init -key-shares=1
+# -key-threshold=1` (keys and root token in DIR/bao-init.json, mode 600), unsealed, KV v2 enabled
+# at secret/ like the dev server; VAULT_TOKEN/BAO_TOKEN are its root token. Its data survives a
+# restart (below), and it comes back sealed, so `restart`/`resume` unseal it again.
+#
+#   scripts/e2e/cluster.sh restart NAME [DIR]   # stops one server and starts it again, same port,
+#                                               # flags and data; waits until it is ready (OpenBao
+#                                               # unsealed again). NAME: bao or kube-apiserver
+#                                               # (also etcd, kube-controller-manager).
+#                                               # E2E_DOWN_SECONDS (default 0): time it stays down.
+#   scripts/e2e/cluster.sh halt NAME [DIR]      # only the stop half (for a test that acts while it
+#   scripts/e2e/cluster.sh resume NAME [DIR]    # is down), and only the start half
+#   E2E_STOP_SIGNAL (default TERM, e.g. KILL for a crash): the signal halt/restart send first.
 # All logs: DIR/logs/*.log. Progress goes to stderr; only the exports go to stdout.
 set -euo pipefail
 
@@ -32,6 +46,8 @@ free_port() {
 # start a daemon in its own session; remember its pid
 spawn() {
   local name=$1; shift
+  # the command line, for `restart` (same flags, ports and data)
+  mkdir -p "$DIR/cmds"; printf '%q ' "$@" >"$DIR/cmds/$name"
   setsid "$@" >"$DIR/logs/$name.log" 2>&1 < /dev/null &
   echo "$!" >"$DIR/pids/$name"
 }
@@ -78,6 +94,96 @@ stop() {
   log "stopped, removed $DIR"
 }
 
+# OpenBao with file storage, just started: `bao operator init` (1 key share), unseal, KV v2 at
+# secret/ (as the dev server has it). Keys and root token in DIR/bao-init.json (mode 600).
+bao_init_file() { # address
+  local addr=$1
+  wait_for bao 60 curl -fsS "$addr/v1/sys/seal-status"
+  (umask 077; env HOME="$DIR/bao-home" BAO_ADDR="$addr" "$BIN/bao" operator init -key-shares=1 -key-threshold=1 \
+    -format=json >"$DIR/bao-init.json" 2>"$DIR/logs/bao-init.log") \
+    || { cat "$DIR/logs/bao-init.log" >&2; die "bao operator init failed"; }
+  bao_unseal "$addr"
+  local token; token=$(jq -r .root_token "$DIR/bao-init.json")
+  curl -fsS -X POST -H "X-Vault-Token: $token" -d '{"type":"kv","options":{"version":"2"}}' \
+    "$addr/v1/sys/mounts/secret" >/dev/null || die "could not enable KV v2 at secret/ on OpenBao"
+  # a new KV v2 mount answers 400 ("upgrading") for a moment
+  wait_for bao 30 curl -fsS -H "X-Vault-Token: $token" "$addr/v1/secret/config"
+  log "OpenBao initialised (file storage, 1 key share), unsealed, KV v2 at secret/"
+}
+
+# Unseals OpenBao with the key in DIR/bao-init.json (the key goes on stdin, never on a command line).
+bao_unseal() { # address
+  local addr=$1
+  jq -c '{key: .unseal_keys_b64[0]}' "$DIR/bao-init.json" | curl -fsS -X PUT -d @- "$addr/v1/sys/unseal" >/dev/null \
+    || die "could not unseal OpenBao at $addr"
+  wait_for bao 60 curl -fsS "$addr/v1/sys/health"
+}
+
+cluster_dir() { # [DIR]
+  DIR=${1:-${E2E_CLUSTER_DIR:-}}
+  [[ -n "$DIR" && -f "$DIR/.e2e-cluster" ]] || die "no e2e cluster dir at '$DIR' (pass it or set E2E_CLUSTER_DIR)"
+}
+
+# Stops one server of the cluster (E2E_STOP_SIGNAL, default TERM; KILL after 10 s).
+halt_one() { # name [DIR]
+  local name=$1 pid sig=${E2E_STOP_SIGNAL:-TERM}
+  cluster_dir "${2:-}"
+  [[ -n "$name" && -f "$DIR/pids/$name" && -f "$DIR/cmds/$name" ]] || die "no server '$name' in $DIR (bao, kube-apiserver, etcd, kube-controller-manager)"
+  pid=$(cat "$DIR/pids/$name")
+  if running "$pid"; then
+    kill -"$sig" "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do running "$pid" || break; sleep 0.1; done
+    if running "$pid"; then
+      log "$name (pid $pid) did not stop, killing"; kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
+    fi
+  fi
+  running "$pid" && die "$name (pid $pid) is still running after SIGKILL"
+  log "$name stopped (SIG$sig, pid $pid)"
+}
+
+# the process exists and is not a zombie (an exited daemon whose new parent has not reaped it yet)
+running() { # pid
+  kill -0 "$1" 2>/dev/null || return 1
+  [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]
+}
+
+# Starts a stopped server again with the command line it was first started with (same port, flags
+# and data; log appended), and waits until it is ready. OpenBao with file storage is unsealed.
+resume_one() { # name [DIR]
+  local name=$1 pid
+  cluster_dir "${2:-}"
+  [[ -n "$name" && -f "$DIR/cmds/$name" ]] || die "no server '$name' in $DIR (bao, kube-apiserver, etcd, kube-controller-manager)"
+  pid=$(cat "$DIR/pids/$name")
+  running "$pid" && die "$name is still running (pid $pid): halt it first"
+  local -a cmd
+  eval "cmd=($(cat "$DIR/cmds/$name"))"
+  echo "--- restarted $(date -u +%FT%TZ) ---" >>"$DIR/logs/$name.log"
+  setsid "${cmd[@]}" >>"$DIR/logs/$name.log" 2>&1 < /dev/null &
+  echo "$!" >"$DIR/pids/$name"
+  # shellcheck disable=SC1091
+  . "$DIR/env"
+  case "$name" in
+    bao)
+      if [[ -f "$DIR/bao-init.json" ]]; then
+        wait_for bao 60 curl -fsS "$VAULT_ADDR/v1/sys/seal-status"
+        bao_unseal "$VAULT_ADDR"
+      else
+        wait_for bao 60 curl -fsS "$VAULT_ADDR/v1/sys/health"
+      fi ;;
+    kube-apiserver)
+      wait_for kube-apiserver 120 curl -fsS --cacert "$E2E_KUBE_CA" -H "Authorization: Bearer $E2E_KUBE_TOKEN" "$E2E_KUBE_SERVER/readyz" ;;
+    *) sleep 1; kill -0 "$(cat "$DIR/pids/$name")" 2>/dev/null || die "$name exited right after its restart (see $DIR/logs/$name.log)" ;;
+  esac
+  log "$name started again (pid $(cat "$DIR/pids/$name"))"
+}
+
+restart_one() { # name [DIR]
+  halt_one "$1" "${2:-}"
+  sleep "${E2E_DOWN_SECONDS:-0}"
+  resume_one "$1" "${2:-}"
+}
+
 start() {
   for b in etcd kube-apiserver bao; do
     [[ -x "$BIN/$b" ]] || die "$BIN/$b missing: run scripts/e2e/toolchain.sh first (or set E2E_BIN)"
@@ -112,10 +218,29 @@ start() {
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
     --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
     --initial-cluster "e2e=http://127.0.0.1:$peer_port" --unsafe-no-fsync --log-level warn
-  # --- OpenBao dev server (KV v2 at secret/, root token) ---
-  local bao_token; bao_token="root-$(openssl rand -hex 12)"
-  spawn bao env HOME="$DIR/bao-home" "$BIN/bao" server -dev -dev-root-token-id="$bao_token" \
-    -dev-listen-address="127.0.0.1:$bao_port" -dev-no-store-token
+  local bao_token storage=${E2E_BAO_STORAGE:-dev}
+  if [[ "$storage" == file ]]; then
+    # --- OpenBao server with file storage (initialised and unsealed below) ---
+    mkdir -p "$DIR/bao-data"
+    cat >"$DIR/bao.hcl" <<HCL
+storage "file" {
+  path = "$DIR/bao-data"
+}
+listener "tcp" {
+  address     = "127.0.0.1:$bao_port"
+  tls_disable = true
+}
+api_addr = "http://127.0.0.1:$bao_port"
+HCL
+    spawn bao env HOME="$DIR/bao-home" "$BIN/bao" server -config="$DIR/bao.hcl"
+  elif [[ "$storage" == dev ]]; then
+    # --- OpenBao dev server (KV v2 at secret/, root token) ---
+    bao_token="root-$(openssl rand -hex 12)"
+    spawn bao env HOME="$DIR/bao-home" "$BIN/bao" server -dev -dev-root-token-id="$bao_token" \
+      -dev-listen-address="127.0.0.1:$bao_port" -dev-no-store-token
+  else
+    die "E2E_BAO_STORAGE=$storage: expected dev (the default) or file"
+  fi
   wait_for etcd 30 curl -fsS "http://127.0.0.1:$etcd_port/health"
 
   # --- kube-apiserver ---
@@ -167,7 +292,12 @@ KCFG
     log "kube-controller-manager not started (namespace deletion will not finish)"
   fi
 
-  wait_for bao 60 curl -fsS "http://127.0.0.1:$bao_port/v1/sys/health"
+  if [[ "$storage" == file ]]; then
+    bao_init_file "http://127.0.0.1:$bao_port"
+    bao_token=$(jq -r .root_token "$DIR/bao-init.json")
+  else
+    wait_for bao 60 curl -fsS "http://127.0.0.1:$bao_port/v1/sys/health"
+  fi
 
   # --- CRDs ---
   if [[ -d "$CRDS" ]] && compgen -G "$CRDS/*.yaml" >/dev/null; then
@@ -199,6 +329,7 @@ export VAULT_TOKEN='$bao_token'
 export BAO_ADDR='http://127.0.0.1:$bao_port'
 export BAO_TOKEN='$bao_token'
 ENV
+  [[ "$storage" == file ]] && echo "export E2E_BAO_STORAGE='file'" >>"$DIR/env"
   trap - EXIT
   log "cluster up in $(( SECONDS - t0 ))s: apiserver $server, OpenBao http://127.0.0.1:$bao_port, dir $DIR"
   print_env
@@ -208,5 +339,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop "${2:-}" ;;
   env) DIR=${2:-${E2E_CLUSTER_DIR:-}}; [[ -f "$DIR/env" ]] || die "no cluster at '$DIR'"; print_env ;;
-  *) echo "usage: $0 start|stop [DIR]|env [DIR]" >&2; exit 2 ;;
+  restart) restart_one "${2:-}" "${3:-}" ;;
+  halt) halt_one "${2:-}" "${3:-}" ;;
+  resume) resume_one "${2:-}" "${3:-}" ;;
+  *) echo "usage: $0 start|stop [DIR]|env [DIR]|restart NAME [DIR]|halt NAME [DIR]|resume NAME [DIR]" >&2; exit 2 ;;
 esac
