@@ -51,5 +51,7 @@ export async function runPlatform() {
         ...(outputs.repoTokenExpiresAt ? { repoTokenExpiresAt: outputs.repoTokenExpiresAt } : {}),
         // The personal token in ciPushToken (the CI_PUSH_TOKEN group variable): absent without it.
         ...(outputs.ciPushTokenExpiresAt ? { ciPushTokenExpiresAt: outputs.ciPushTokenExpiresAt } : {}),
+        // The Argo CD CI account's token (argocd.apiUrl): absent without it.
+        ...(outputs.argocdCiTokenExpiresAt ? { argocdCiTokenExpiresAt: outputs.argocdCiTokenExpiresAt } : {}),
     };
 }

@@ -11,6 +11,8 @@ import { ServiceSecretPlaceholder, servicePlaceholderPath } from "../components/
 import { EnvironmentNamespace } from "../components/kubernetes/EnvironmentNamespace";
 import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
+import { ArgoCdCi } from "../components/argocd/ArgoCdCi";
+import { WebhookSecret } from "../components/argocd/WebhookSecret";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupVariable } from "../components/gitlab/GroupVariable";
 import { durationToSeconds } from "../components/vault/duration";
@@ -37,6 +39,8 @@ export interface PlatformOutputs {
     repoTokenExpiresAt?: pulumi.Output<string>;
     /** Expiry (ISO 8601, or undefined when it never expires) of the personal token in `ciPushToken`; absent without it. */
     ciPushTokenExpiresAt?: pulumi.Output<string | undefined>;
+    /** Expiry (ISO 8601) of the Argo CD CI account's token; absent without `argocd.apiUrl`. */
+    argocdCiTokenExpiresAt?: pulumi.Output<string>;
 }
 
 /**
@@ -174,6 +178,12 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
               }
             : undefined;
     const repoPrefix = `https://${cfg.gitlab.host}/${cfg.gitlab.group}`;
+    const project = cfg.argocd.project ?? cfg.namespacePrefix;
+    const ciAccount = cfg.argocd.ciAccount;
+    // The GitLab webhook secret exists before Argo CD's values (argocd-secret webhook.gitlab.secret)
+    // and the push hooks: only when GitLab can reach Argo CD (argocd.url).
+    const webhookUrl = cfg.argocd.webhook.enabled ? cfg.argocd.url : undefined;
+    const webhookSecret = webhookUrl ? new WebhookSecret("argocd-webhook-secret", { length: 32 }) : undefined;
     const argocd = new ArgoCd(
         "argocd",
         {
@@ -185,7 +195,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             repoDeployToken,
             repoUsername: repoDeployToken ? undefined : cfg.argocd.repoUsername,
             repoPassword: repoDeployToken ? undefined : cfg.argocdRepoToken,
-            project: cfg.argocd.project ?? cfg.namespacePrefix,
+            project,
             environments: cfg.environments.map((e) => ({ name: e.name, namespace: e.namespace })),
             services: cfg.services.map((s) => ({
                 name: s.name,
@@ -195,9 +205,49 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             appChart: cfg.argocd.appChart,
             targetRevision: cfg.argocd.targetRevision,
             labels: id.labels,
+            ciAccount: ciAccount.enabled ? { name: ciAccount.name } : undefined,
+            gitlabWebhookSecret: webhookSecret?.value,
         },
         { providers: { kubernetes: providers.kubernetes } },
     );
+
+    // Argo CD for CI (issue 13.3): the CI account's token through Argo CD's API when pulumi up reaches
+    // it (argocd.apiUrl), in Vault and the group variables ARGOCD_SERVER / ARGOCD_AUTH_TOKEN; the
+    // webhook secret in Vault and push hooks on the gitops-config and service repos (argocd.url).
+    const ciGitLab = cfg.gitlabToken ? { host: cfg.gitlab.apiUrl ?? cfg.gitlab.host, group: cfg.gitlab.group, apiToken: cfg.gitlabToken } : undefined;
+    const ciApiUrl = ciAccount.enabled ? cfg.argocd.apiUrl : undefined;
+    const argocdCi =
+        ciApiUrl !== undefined || webhookSecret
+            ? new ArgoCdCi("argocd-ci", {
+                  kvMount: platform.kvMount,
+                  pathPrefix: cfg.pathPrefix,
+                  stack: cfg.stack,
+                  owner: id.owner,
+                  gitlab: ciGitLab,
+                  token:
+                      ciApiUrl !== undefined && cfg.argocdAdminPassword !== undefined
+                          ? {
+                                apiUrl: ciApiUrl,
+                                account: ciAccount.name,
+                                username: cfg.argocd.apiUsername,
+                                password: pulumi.secret(cfg.argocdAdminPassword),
+                                expiresInDays: ciAccount.tokenExpiresInDays,
+                                rotateBeforeDays: ciAccount.rotateBeforeDays,
+                                serverUrl: cfg.argocd.url ?? ciApiUrl,
+                            }
+                          : undefined,
+                  webhook:
+                      webhookSecret && webhookUrl
+                          ? {
+                                secret: webhookSecret.value,
+                                url: webhookUrl,
+                                projects: [cfg.gitlab.configRepo, ...cfg.services.map((s) => s.repo ?? s.name)].map((r) => `${cfg.gitlab.group}/${r}`),
+                                sslVerification: cfg.argocd.webhook.sslVerification,
+                            }
+                          : undefined,
+                  dependsOn: [argocd],
+              })
+            : undefined;
 
     // The seed's CI_PUSH_TOKEN: a personal access token (write_repository) CI pushes `.cicd/*.yaml`
     // back with, as a group CI/CD variable: masked, not protected (every branch), not expanded. Its
@@ -228,5 +278,6 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         registryTokenExpiresAt: registryGitLab ? registry.tokenExpiresAt : undefined,
         repoTokenExpiresAt: argocd.repoTokenExpiresAt,
         ciPushTokenExpiresAt: ciPush ? ciPush.tokenExpiresAt.apply((t) => t ?? undefined) : undefined,
+        argocdCiTokenExpiresAt: argocdCi?.tokenExpiresAt,
     };
 }

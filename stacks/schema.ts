@@ -118,6 +118,11 @@ const gitlab = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_]{1,255}$/, { error: "must be a CI/CD variable key: letters, digits and _, e.g. CI_PUSH_TOKEN" })
         .default("CI_PUSH_TOKEN"),
+    /** Path of the gitops-config repository in the group; gets an Argo CD push hook when argocd.url is set. */
+    configRepo: z
+        .string()
+        .regex(/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/, { error: "must be a repository path inside the GitLab group, e.g. gitops-config" })
+        .default("gitops-config"),
 });
 
 const registry = z.strictObject({
@@ -145,6 +150,21 @@ const vault = z.strictObject({
         .default(true),
 });
 
+/** Argo CD's local account for CI (`accounts.<name>: apiKey`) and its API token. */
+const argocdCiAccount = z.strictObject({
+    enabled: z.boolean({ error: "must be true or false, e.g. gitops-platform:argocd.ciAccount.enabled: false" }).default(true),
+    name: label("Argo CD local account name").default("ci-readonly"),
+    tokenExpiresInDays: z.number().int({ error: "must be a whole number of days" }).min(1).max(365).default(90),
+    rotateBeforeDays: z.number().int({ error: "must be a whole number of days" }).min(0).default(14),
+});
+
+/** GitLab push hooks that tell Argo CD about new commits (instead of polling). */
+const argocdWebhook = z.strictObject({
+    enabled: z.boolean({ error: "must be true or false, e.g. gitops-platform:argocd.webhook.enabled: false" }).default(true),
+    /** GitLab verifies the TLS certificate of argocd.url when it calls the hook. */
+    sslVerification: z.boolean().default(true),
+});
+
 const argocd = z.strictObject({
     enabled: z.boolean().default(true),
     chartVersion: chartVersion.default("10.1.1"),
@@ -160,6 +180,21 @@ const argocd = z.strictObject({
         .prefault({}),
     targetRevision: z.string().min(1).default("HEAD"),
     repoUsername: z.string().min(1).optional(),
+    /** The CI account (`ci-readonly`): read-only in the AppProject, login by API token only. */
+    ciAccount: argocdCiAccount.prefault({}),
+    /** Where `pulumi up` reaches Argo CD's API (the token is made there); unset: no token is made. */
+    apiUrl: apiUrl(
+        "Argo CD API address as pulumi up reaches it",
+        `uses plain http:// to a host that is not loopback: the admin password and the CI token would travel in clear; use https:// (plain http is accepted only for ${LOOPBACK})`,
+    ).optional(),
+    /** Local user the token is made with (its password: argocdAdminPassword). */
+    apiUsername: z.string().min(1).default("admin"),
+    /** Public Argo CD URL (GitLab's webhooks and CI reach it there). */
+    url: apiUrl(
+        "public Argo CD URL, as GitLab and CI reach it",
+        `uses plain http:// to a host that is not loopback: the webhook secret and the CI token would travel in clear; use https:// (plain http is accepted only for ${LOOPBACK})`,
+    ).optional(),
+    webhook: argocdWebhook.prefault({}),
 });
 
 const vso = z
@@ -218,6 +253,8 @@ export const configSchema = z
         vault: vault.prefault({}),
         argocd: argocd.prefault({}),
         argocdRepoToken: z.string().min(1).optional(),
+        /** Password of argocd.apiUsername, with which the CI account's token is made through argocd.apiUrl. */
+        argocdAdminPassword: z.string().min(1).optional(),
         vso: vso.prefault({}),
         imageUpdater: imageUpdater.prefault({}),
         cloudflare: cloudflare.prefault({}),
@@ -305,6 +342,37 @@ export const configSchema = z
                 message: "is required when gitlab.deployToken is not set (the user name Argo CD sends with argocdRepoToken)",
             });
         }
+        const ci = c.argocd.ciAccount;
+        if (ci.rotateBeforeDays >= ci.tokenExpiresInDays) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["argocd", "ciAccount", "rotateBeforeDays"],
+                message: `must be smaller than tokenExpiresInDays (${ci.tokenExpiresInDays}), otherwise every run would rotate the token`,
+            });
+        }
+        if (c.argocd.apiUrl !== undefined && ci.enabled) {
+            if (c.argocdAdminPassword === undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["argocdAdminPassword"],
+                    message: `is required when argocd.apiUrl is set: the password of argocd.apiUsername, with which the ${ci.name} token is made`,
+                });
+            }
+            if (c.gitlabToken === undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["gitlabToken"],
+                    message: "is required when argocd.apiUrl is set: the CI token goes to the group CI/CD variables ARGOCD_SERVER and ARGOCD_AUTH_TOKEN",
+                });
+            }
+        }
+        if (c.argocd.url !== undefined && c.argocd.webhook.enabled && c.gitlabToken === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["gitlabToken"],
+                message: "is required when argocd.url is set (argocd.webhook.enabled): an API token that may manage the repositories' webhooks",
+            });
+        }
         for (const [env, e] of Object.entries(c.environments)) {
             if (e.imageConstraint !== undefined) {
                 ctx.addIssue({
@@ -363,6 +431,7 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
     vault: "json",
     argocd: "json",
     argocdRepoToken: "string",
+    argocdAdminPassword: "string",
     vso: "json",
     imageUpdater: "json",
     cloudflare: "json",
@@ -373,4 +442,4 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
  * Config keys whose values are credentials: never echoed, always wrapped as Pulumi secrets. No
  * value under them, or above them (`registry` given as a list holds the password), is echoed.
  */
-export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "ciPushToken", "registry.password"] as const;
+export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "ciPushToken", "argocdAdminPassword", "registry.password"] as const;

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { pinnedRelease } from "../kubernetes/pinnedRelease";
 import { requireProvider } from "../requireProvider";
 import { GroupDeployToken, GroupDeployTokenArgs } from "../gitlab/GroupDeployToken";
+import { ciAccountValues, ciPolicyLines, accountConfigKey, ACCOUNT_CAPABILITIES } from "./ciAccount";
 import { AppChartSpec, EnvironmentSpec, ServiceSpec, appProjectSpec, applicationSetSpec, rolloutStrategy } from "./specs";
 
 /** Name of the repo-creds Secret in the Argo CD namespace. */
@@ -76,6 +77,14 @@ export interface ArgoCdArgs {
      * (`app.kubernetes.io/managed-by`, `gitops-platform/stack`). @default {}
      */
     labels?: Record<string, string>;
+    /**
+     * Local account for CI, e.g. `{ name: "ci-readonly" }`: `accounts.<name>: apiKey` in argocd-cm and a
+     * read-only role limited to `project` in argocd-rbac-cm (Helm values; with `enabled: false` a
+     * warning says what to set). @default none
+     */
+    ciAccount?: { name: string };
+    /** Secret GitLab webhooks send (argocd-secret `webhook.gitlab.secret`, chart `configs.secret.gitlabSecret`). @default none */
+    gitlabWebhookSecret?: pulumi.Input<string>;
 }
 
 /**
@@ -116,6 +125,30 @@ export class ArgoCd extends pulumi.ComponentResource {
                 this,
             );
         }
+        if (!args.enabled && args.ciAccount) {
+            pulumi.log.warn(
+                `Argo CD is installed outside this stack (gitops-platform:argocd.enabled false): for the CI account set ` +
+                    `argocd-cm "${accountConfigKey(args.ciAccount.name)}: ${ACCOUNT_CAPABILITIES}" and add to argocd-rbac-cm policy.csv: ` +
+                    ciPolicyLines({ name: args.ciAccount.name, project: args.project }).join(" / "),
+                this,
+            );
+        }
+        if (!args.enabled && args.gitlabWebhookSecret !== undefined) {
+            pulumi.log.warn(
+                `Argo CD is installed outside this stack (gitops-platform:argocd.enabled false): set argocd-secret "webhook.gitlab.secret" ` +
+                    `to the webhook secret the stack keeps in Vault, or Argo CD rejects the GitLab push hooks.`,
+                this,
+            );
+        }
+        // configs.* values: progressive syncs, the CI account, the GitLab webhook secret.
+        const configs: Record<string, unknown> = {};
+        if (ordered) configs.params = { "applicationsetcontroller.enable.progressive.syncs": true };
+        if (args.ciAccount) {
+            const ci = ciAccountValues({ name: args.ciAccount.name, project: args.project });
+            configs.cm = ci.cm;
+            configs.rbac = ci.rbac;
+        }
+        if (args.gitlabWebhookSecret !== undefined) configs.secret = { gitlabSecret: pulumi.secret(args.gitlabWebhookSecret) };
         if (args.enabled) {
             crdDependencies.push(
                 pinnedRelease(
@@ -129,8 +162,9 @@ export class ArgoCd extends pulumi.ComponentResource {
                         // CRDs stay when the release is removed: deleting them would delete every Application.
                         values: {
                             crds: { install: true, keep: true },
-                            // RollingSync (services[].syncWave) is ignored unless the controller enables progressive syncs.
-                            ...(ordered ? { configs: { params: { "applicationsetcontroller.enable.progressive.syncs": true } } } : {}),
+                            // RollingSync (services[].syncWave) is ignored unless the controller enables progressive syncs;
+                            // the CI account (argocd-cm, argocd-rbac-cm) and the GitLab webhook secret (argocd-secret).
+                            ...(Object.keys(configs).length > 0 ? { configs } : {}),
                         },
                     },
                     childOpts,

@@ -37,6 +37,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
+import { isProjectHooksRoute, projectHooksRoute } from "./hooks";
 
 export type Role = "guest" | "reporter" | "developer" | "maintainer" | "owner";
 
@@ -714,6 +715,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             result = personalTokenSelf(privateToken);
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "groups" && segments[4] === "variables" && segments.length >= 5 && segments.length <= 6) {
             result = variableRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
+        } else if (isProjectHooksRoute(segments)) { result = projectHooksRoute({ users, resolveProject, projectRole }, method, segments, rawQuery, body, privateToken);
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "projects" && segments.length >= 5) {
             result = projectRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
         } else {
