@@ -4,6 +4,7 @@
  * A token inside that window (or already expired) is a finding; the scheduled `rotate` job
  * (`npm run rotate -- --stack <stack>`) replaces it. `ciPushTokenExpiresAt` is the personal access
  * token in `gitops-platform:ciPushToken`: a person replaces it (config set, then deploy).
+ * `argocdCiTokenExpiresAt` is the Argo CD CI account token: the next `pulumi up` replaces it.
  */
 
 const DAY_MS = 86_400_000;
@@ -13,6 +14,7 @@ export const TOKEN_OUTPUTS = {
     registryTokenExpiresAt: "registry pull deploy token (read_registry)",
     repoTokenExpiresAt: "Argo CD repository deploy token (read_repository)",
     ciPushTokenExpiresAt: "CI push personal access token (write_repository, group variable CI_PUSH_TOKEN)",
+    argocdCiTokenExpiresAt: "Argo CD CI account token (argocd.ciAccount, group variable ARGOCD_AUTH_TOKEN)",
 } as const;
 
 /** Outputs of tokens a person replaces (no job can create a personal access token). */
@@ -64,7 +66,9 @@ export function tokenFindings(
             daysLeft: Math.floor((t - now) / DAY_MS),
             rotateBeforeDays: before,
             status: now >= t ? "expired" : "rotation-due",
-            rotatedBy: PERSONAL_TOKENS.has(output)
+            rotatedBy: output === "argocdCiTokenExpiresAt"
+                ? `the next deploy (pulumi up --stack ${stackName}): it replaces the token inside argocd.ciAccount.rotateBeforeDays (the rotate job covers only the deploy tokens)`
+                : PERSONAL_TOKENS.has(output)
                 ? `a person: it is a personal access token the rotate job cannot replace; create a new one (write_repository), ` +
                   `then pulumi config set --secret gitops-platform:ciPushToken <token> --stack ${stackName} and deploy (pulumi up)`
                 : `the scheduled rotate job (SCHEDULED_TASK=rotate): npm run rotate -- --stack ${stackName}`,
