@@ -7,7 +7,7 @@
 // Both are built and run at test time only, never committed or shipped.
 module gitops-platform/e2e/toolchain/operators
 
-go 1.25
+go 1.26.5
 
 require (
 	github.com/argoproj/argo-cd/v3 v3.2.6
