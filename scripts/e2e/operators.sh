@@ -151,6 +151,8 @@ case "${1:-}" in
   start)
     shift
     [[ -f "$DIR/.e2e-cluster" ]] || die "$DIR is not an e2e cluster dir"
+    # finds the controllers in the toolchain cache, or builds them (waits for a build in progress)
+    BIN=$(bash "$ROOT/scripts/e2e/toolchain.sh" vault-secrets-operator argocd | tail -n 1)
     what=("${@:-vso appset}")
     for w in ${what[*]}; do
       case "$w" in vso) start_vso ;; appset) start_appset ;; *) die "unknown operator: $w (vso, appset)" ;; esac

@@ -17,6 +17,8 @@
 
 T0=$SECONDS
 PASS=0 FAIL=0
+# toolchain binaries every script needs (scripts/e2e/toolchain.sh names)
+E2E_SERVERS="etcd kube-apiserver kube-controller-manager bao pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-vault"
 E2E_STACKS=()
 CLUSTER_DIR="" WORK="" GL_PID=""
 
@@ -70,7 +72,8 @@ GL_API_TOKEN="glpat-e2e-$(openssl rand -hex 12)" GL_API_TOKEN2="glpat-e2e-$(open
 
 e2e_start() {
   step "toolchain"
-  E2E_BIN=$(bash "$ROOT/scripts/e2e/toolchain.sh" | tail -n 1)
+  # the servers and Pulumi; scripts/e2e/operators.sh finds or builds the controllers itself
+  E2E_BIN=$(bash "$ROOT/scripts/e2e/toolchain.sh" $E2E_SERVERS | tail -n 1)
   export E2E_BIN
   trap e2e_cleanup EXIT
 
