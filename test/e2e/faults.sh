@@ -146,17 +146,26 @@ after_fault() { # label
     no_leak "$WORK"/*.log "$WORK/$label-state.json" "$WORK/$label-outputs.json"
 }
 
-# `pulumi up` in the background; once the up log matches PATTERN, SERVER is stopped, stays down
+# the same moment seen from the server, in case the log shows it late: a policy of the stack in
+# Vault, an object of the stack in the cluster
+vault_has_stack_policy() { vget "sys/policies/acl?list=true" | jq -e '[.data.keys[] | select(. != "default" and . != "root")] | length > 0'; }
+kget() { curl -fsS --cacert "$E2E_KUBE_CA" -H "Authorization: Bearer $E2E_KUBE_TOKEN" "$E2E_KUBE_SERVER$1"; }
+cluster_has_stack_object() {
+  kget "/api/v1/namespaces?labelSelector=gitops-platform%2Fstack%3D$STACK" | jq -e '.items | length > 0' \
+    || kget /api/v1/serviceaccounts | jq -e --arg n "vault-token-reviewer-$STACK" 'any(.items[]; .metadata.name == $n)'
+}
+
+# `pulumi up` in the background; once the up log matches PATTERN (or PROBE succeeds), SERVER is stopped, stays down
 # DOWN_SECONDS (or until up ends) and is started again (same port and data). The up must end within
 # UP_LIMIT seconds, either finished or failed without pending operations.
-up_with_outage() { # label server signal pattern what
-  local label=$1 server=$2 sig=$3 pattern=$4 what=$5 log="$WORK/$1-up.log" pid t0 rc hit=0
+up_with_outage() { # label server signal pattern what probe
+  local label=$1 server=$2 sig=$3 pattern=$4 what=$5 probe=$6 log="$WORK/$1-up.log" pid t0 rc hit=0
   step "$label: pulumi up, $server stopped after the first $what is created"
   (pulumi up --yes --skip-preview --non-interactive --stack "$STACK" >"$log" 2>&1) &
   pid=$!
   t0=$SECONDS
   while kill -0 "$pid" 2>/dev/null && (( SECONDS - t0 < UP_LIMIT )); do
-    if grep -qE "$pattern" "$log"; then hit=1; break; fi
+    if grep -qE "$pattern" "$log" 2>/dev/null || "$probe" >/dev/null 2>&1; then hit=1; break; fi
     sleep 0.05
   done
   if (( hit )) && kill -0 "$pid" 2>/dev/null; then
@@ -186,7 +195,7 @@ up_with_outage() { # label server signal pattern what
 }
 
 # --- 1. OpenBao stopped in the middle of `pulumi up` -------------------------------------------
-up_with_outage bao bao TERM '^ *\+ +vault:[^ ]+ .* created' "Vault resource"
+up_with_outage bao bao TERM '^ *\+ +vault:[^ ]+ .* created' "Vault resource" vault_has_stack_policy
 check "bao: OpenBao came back with its data (initialised, unsealed, KV v2 at secret/)" \
   bash -c "$(declare -f vget); vget sys/mounts | jq -e '.data[\"secret/\"].options.version == \"2\"'"
 after_fault bao
@@ -195,7 +204,7 @@ after_fault bao
 step "kube-apiserver: destroy, so that the next up creates everything again"
 if run_pulumi destroy-1.log destroy --yes --skip-preview --stack "$STACK"; then ok "destroy before the API server fault"
 else bad "destroy before the API server fault"; tail -n 40 "$WORK/destroy-1.log" >&2; fi
-up_with_outage apiserver kube-apiserver KILL '^ *\+ +kubernetes:[^ ]+ .* created' "Kubernetes object"
+up_with_outage apiserver kube-apiserver KILL '^ *\+ +kubernetes:[^ ]+ .* created' "Kubernetes object" cluster_has_stack_object
 after_fault apiserver
 
 # --- 3. GitLab answering 500s ---------------------------------------------------------------------
