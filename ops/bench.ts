@@ -111,7 +111,9 @@ function goBuildRunning(): boolean {
 
 /** Load on the machine when a measurement starts or ends. */
 function machineLoad() {
-    return { loadavg: os.loadavg().map((x) => Number(x.toFixed(2))), goBuildRunning: goBuildRunning() };
+    const loadavg = os.loadavg().map((x) => Number(x.toFixed(2)));
+    // the 1-minute load above half the cores: another job (a build, tests) shares the CPUs
+    return { loadavg, goBuildRunning: goBuildRunning(), busy: loadavg[0] > os.cpus().length / 2 };
 }
 
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -246,6 +248,7 @@ async function main(argv: string[]): Promise<number> {
     const pulumiYaml = fs.readFileSync(path.join(env.work, "Pulumi.yaml"), "utf8");
     const start = { at: new Date().toISOString(), ...machineLoad() };
     if (start.goBuildRunning) say("WARNING: a `go build` is running: it takes the CPUs, every figure of this run is inflated");
+    else if (start.busy) say(`WARNING: load average ${start.loadavg[0]} on ${os.cpus().length} cores: another job shares the CPUs, the figures are inflated`);
 
     const floors = opts.floors ? measureFloors(env, opts, pulumiYaml) : {};
     const results: SizeResult[] = [];
@@ -256,8 +259,8 @@ async function main(argv: string[]): Promise<number> {
     const report = {
         label: opts.label,
         machine: { cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, pulumi: pulumiVersion },
-        load: { start, end, polluted: start.goBuildRunning || end.goBuildRunning },
-        runtime: runtimeBlock(pulumiYaml).trim(),
+        load: { start, end, polluted: start.goBuildRunning || end.goBuildRunning || start.busy },
+        runtime: runtimeBlock(pulumiYaml).split("\n").filter((l) => !/^\s*#/.test(l)).join("\n").trim(),
         repeat: opts.repeat,
         floorsMs: floors,
         sizes: results.map((r) => ({ ...r, summary: summarize(r) })),
@@ -272,7 +275,7 @@ async function main(argv: string[]): Promise<number> {
     for (const [name, ms] of Object.entries(floors)) console.log(`floor: ${name}: ${sec(median(ms))}`);
     console.log("");
     console.log(benchTable(results));
-    if (report.load.polluted) console.log("\nWARNING: a `go build` ran during the measurement: the figures are inflated (see load in bench.json)");
+    if (report.load.polluted) console.log("\nWARNING: a `go build` or another job shared the CPUs (load average at start above half the cores): the figures are inflated (see load in bench.json)");
     const problems = results.flatMap((r) => r.problems.map((pr) => `${r.stack}: ${pr}`));
     for (const pr of problems) console.log(`PROBLEM ${pr}`);
     console.log(`\nload average at start ${start.loadavg.join(" ")}, at end ${end.loadavg.join(" ")}; written: ${out}`);

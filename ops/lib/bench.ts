@@ -124,7 +124,8 @@ export function benchStackConfig(i: BenchStackInputs): ConfigEntry[] {
         plain("gitops-platform:registry.username", "bench-user"),
         { key: "gitops-platform:registry.password", value: "bench-registry-password", secret: true },
         plain("gitops-platform:argocd", { enabled: false }),
-        plain("gitops-platform:vso", { enabled: false }),
+        // no operator runs: the wait for VSO to sync regsecret is off, as in the e2e scripts
+        plain("gitops-platform:vso", { enabled: false, waitForSync: false }),
         plain("gitops-platform:imageUpdater", { enabled: false }),
         plain("gitops-platform:cloudflare", { enabled: false }),
         plain("gitops-platform:vault", {

@@ -64,6 +64,7 @@ describe("benchmark stack config", () => {
         assert.equal(JSON.parse(get("gitops-platform:vault").value).kubernetesAuthMount, "kubernetes-b10");
         assert.equal(JSON.parse(get("gitops-platform:vault").value).pathPrefix, "b10");
         assert.deepEqual(JSON.parse(get("gitops-platform:argocd").value), { enabled: false });
+        assert.deepEqual(JSON.parse(get("gitops-platform:vso").value), { enabled: false, waitForSync: false });
         assert.deepEqual(cfg.filter((e) => e.secret).map((e) => e.key).sort(), ["gitops-platform:gitlabToken", "gitops-platform:registry.password", "vault:token"]);
     });
     it("one set-all call with --path", () => {
