@@ -52,7 +52,8 @@ stack_cfg "$STACK" gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg gr
   '{host:"gitlab.example.com",apiUrl:$api,group:$group,deployToken:{name:$name,expiresInDays:30,rotateBeforeDays:7}}')"
 stack_cfg "$STACK" --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
 stack_cfg "$STACK" gitops-platform:argocd '{"enabled":false}'
-stack_cfg "$STACK" gitops-platform:vso '{"enabled":false}'
+# no operator runs here, so nothing waits for it to sync regsecret (as in smoke.sh)
+stack_cfg "$STACK" gitops-platform:vso '{"enabled":false,"waitForSync":false}'
 stack_cfg "$STACK" gitops-platform:imageUpdater '{"enabled":false}'
 stack_cfg "$STACK" gitops-platform:cloudflare '{"enabled":false}'
 # cluster.sh enabled KV v2 at secret/ on the file-storage OpenBao, as the dev server has it
@@ -69,7 +70,12 @@ no_leak() { # files...: no deploy-token value (every one the double issued, dele
   sort -u -o "$VALUES" "$VALUES"
   (( $(wc -l <"$VALUES") >= 5 )) || { echo "too few secret values to look for" >&2; return 1; }
   while read -r v; do
-    for f in "$@"; do grep -qF -- "$v" "$f" && { echo "leak of a secret in $f" >&2; return 1; }; done
+    for f in "$@"; do
+      if grep -qF -- "$v" "$f"; then # where, with the value masked
+        echo "leak of a secret in $f:" >&2; grep -nF -- "$v" "$f" | awk -v v="$v" '{gsub(v, "[LEAKED]"); print substr($0, 1, 300)}' >&2
+        return 1
+      fi
+    done
   done <"$VALUES"
   return 0
 }
@@ -142,8 +148,11 @@ after_fault() { # label
   drift_check "$STACK" "$label" 0
   state >"$WORK/$label-state.json"
   pulumi stack output --json --show-secrets=false --stack "$STACK" >"$WORK/$label-outputs.json" 2>/dev/null || true
-  check "$label: no token value in clear in any log, the outputs or the state" \
-    no_leak "$WORK"/*.log "$WORK/$label-state.json" "$WORK/$label-outputs.json"
+  if no_leak "$WORK"/*.log "$WORK/$label-state.json" "$WORK/$label-outputs.json"; then
+    ok "$label: no token value in clear in any log, the outputs or the state"
+  else
+    bad "$label: a token value in clear (where: above)"
+  fi
 }
 
 # the same moment seen from the server, in case the log shows it late: a policy of the stack in
