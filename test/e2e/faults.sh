@@ -65,7 +65,7 @@ VALUES="$WORK/gitlab-double/values"
 : >"$VALUES"
 no_leak() { # files...: no deploy-token value (every one the double issued, deleted ones too), no API or root token
   local v f values
-  values=$(curl -fsS "$GL_URL/_double/issued-values" | jq -r '.[]') || return 1
+  values=$(curl -fsS "$GL_URL/_double/issued-values" | jq -r '.[]') || { echo "cannot read the issued values from the GitLab double" >&2; return 1; }
   printf '%s\n' $values "$GL_API_TOKEN" "$GL_API_TOKEN2" "$VAULT_TOKEN" >>"$VALUES"
   sort -u -o "$VALUES" "$VALUES"
   (( $(wc -l <"$VALUES") >= 5 )) || { echo "too few secret values to look for" >&2; return 1; }

@@ -226,7 +226,8 @@ export interface DoubleOptions {
      * `GET /_double/variables?group=` (the group's CI/CD variables, values included),
      * `POST /_double/variable?group=` (JSON variable: set it out of band), `POST /_double/personal-token`
      * (JSON `{ token, expiresAt, name?, scopes? }`: a personal access token `/personal_access_tokens/self` knows),
-     * `POST /_double/faults` (JSON `{ status?: 500, count?: 1, method?, path?, commit?, hang? }`: the
+     * `GET /_double/issued-values` (every deploy token value ever issued, deleted tokens' too, for
+     * leak checks), `POST /_double/faults` (JSON `{ status?: 500, count?: 1, method?, path?, commit?, hang? }`: the
      * next `count` API calls that match answer `status`; `commit` performs the call first, a lost
      * answer), `GET /_double/faults` (`{ pending, served }`: faulty answers still to give and given so
      * far), `DELETE /_double/faults` (clears them: the API recovers). Projects by full path or numeric
@@ -637,6 +638,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             const id = Number(q.get("id"));
             try {
                 if (method === "GET" && segments[1] === "tokens") return send(res, 200, double.tokens(group));
+                if (method === "GET" && segments[1] === "issued-values") return send(res, 200, [...issuedValues]);
                 if (method === "GET" && segments[1] === "variables") return send(res, 200, double.variables(group));
                 if (method === "POST" && segments[1] === "variable") {
                     return send(res, 200, double.setVariable(group, body as StoredVariable));
