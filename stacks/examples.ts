@@ -90,6 +90,18 @@ const EXAMPLES: Record<string, string> = {
     "imageUpdater.images[]": "gitops-platform:imageUpdater:\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
     cloudflare: "gitops-platform:cloudflare:\n  enabled: false",
     "cloudflare.enabled": "gitops-platform:cloudflare:\n  enabled: false",
+    previews:
+        "gitops-platform:previews:\n  enabled: true\n  services: [api-gateway]\n  label: preview\n  host:\n    pattern: \"{service}-mr-{number}.preview.example.com\"\n    parameter: ingress.host",
+    "previews.services": "gitops-platform:previews:\n  services: [api-gateway, auth-service]",
+    "previews.services[]": "gitops-platform:previews:\n  services: [api-gateway, auth-service]",
+    "previews.label": "gitops-platform:previews:\n  label: preview",
+    "previews.namespace": "gitops-platform:previews:\n  namespace: poc-preview",
+    "previews.valuesFile": "gitops-platform:previews:\n  valuesFile: .cicd/preview.yaml",
+    "previews.imageTagParameter": "gitops-platform:previews:\n  imageTagParameter: image.tag",
+    "previews.host": "gitops-platform:previews:\n  host:\n    pattern: \"{service}-mr-{number}.preview.example.com\"\n    parameter: ingress.host",
+    "previews.requeueAfterSeconds": "gitops-platform:previews:\n  requeueAfterSeconds: 180",
+    "previews.maxPreviews": "gitops-platform:previews:\n  maxPreviews: 10",
+    previewsGitlabToken: "pulumi config set --secret gitops-platform:previewsGitlabToken <group access token, read_api>",
     protect: "gitops-platform:protect: true",
 };
 

@@ -53,5 +53,8 @@ export async function runPlatform() {
         ...(outputs.ciPushTokenExpiresAt ? { ciPushTokenExpiresAt: outputs.ciPushTokenExpiresAt } : {}),
         // The Argo CD CI account's token (argocd.apiUrl): absent without it.
         ...(outputs.argocdCiTokenExpiresAt ? { argocdCiTokenExpiresAt: outputs.argocdCiTokenExpiresAt } : {}),
+        // Merge request previews (previews.enabled): their namespace and ApplicationSet; absent without them.
+        ...(outputs.previewNamespace ? { previewNamespace: outputs.previewNamespace } : {}),
+        ...(outputs.previewApplicationSet ? { previewApplicationSet: outputs.previewApplicationSet } : {}),
     };
 }

@@ -3,7 +3,8 @@
  * hands it the config and the providers, so tests can drive it with mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "./config";
+import { EnvironmentConfig, PlatformConfig } from "./config";
+import { previewNamespace } from "./schema";
 import { Providers } from "./providers";
 import { VaultPlatform } from "../components/vault/VaultPlatform";
 import { EnvironmentAccess } from "../components/vault/EnvironmentAccess";
@@ -13,6 +14,7 @@ import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
 import { ArgoCdCi } from "../components/argocd/ArgoCdCi";
 import { WebhookSecret } from "../components/argocd/WebhookSecret";
+import { PreviewEnvironments } from "../components/argocd/PreviewEnvironments";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupVariable } from "../components/gitlab/GroupVariable";
 import { durationToSeconds } from "../components/vault/duration";
@@ -41,6 +43,10 @@ export interface PlatformOutputs {
     ciPushTokenExpiresAt?: pulumi.Output<string | undefined>;
     /** Expiry (ISO 8601) of the Argo CD CI account's token; absent without `argocd.apiUrl`. */
     argocdCiTokenExpiresAt?: pulumi.Output<string>;
+    /** Namespace every preview deploys into; absent without `previews.enabled`. */
+    previewNamespace?: string;
+    /** Name of the preview ApplicationSet; absent without `previews.enabled`. */
+    previewApplicationSet?: string;
 }
 
 /**
@@ -110,7 +116,12 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
 
     const namespaces: Record<string, string> = {};
     const access: PlatformOutputs["vault"] = {};
-    for (const env of cfg.environments) {
+    // The preview namespace is made like an environment named "preview" (its Vault paths are
+    // <prefix>/<service>/preview/...), without Applications of the bootstrap ApplicationSet.
+    const preview = cfg.previews.enabled ? previewEnvironment(cfg) : undefined;
+    const previewServices = preview ? (cfg.previews.services ?? cfg.services.map((s) => s.name)) : [];
+    let previewNs: pulumi.Output<string> | undefined;
+    for (const env of preview ? [...cfg.environments, preview] : cfg.environments) {
         const ea = new EnvironmentAccess(
             `env-${env.name}`,
             {
@@ -128,7 +139,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             },
             { providers: { vault: providers.vault } },
         );
-        new EnvironmentNamespace(
+        const en = new EnvironmentNamespace(
             `env-${env.name}`,
             {
                 namespace: env.namespace,
@@ -148,14 +159,15 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             },
             { providers: { kubernetes: providers.kubernetes } },
         );
-        namespaces[env.name] = env.namespace;
+        if (env === preview) previewNs = en.namespace;
+        else namespaces[env.name] = env.namespace;
         access[env.name] = { policy: ea.policyName, role: ea.roleName };
 
         // One placeholder per service, created only where the path is empty (the seed's bootstrap
         // Job did the same), so each VaultStaticSecret syncs from the first deploy. Dynamic
         // resources take no provider: the Vault token comes from vault:token. Never deleted.
         if (v.servicePlaceholders) {
-            for (const s of cfg.services) {
+            for (const s of cfg.services.filter((s) => env !== preview || previewServices.includes(s.name))) {
                 new ServiceSecretPlaceholder(`secret-placeholder-${s.name}-${env.name}`, {
                     mount: platform.kvMount,
                     path: servicePlaceholderPath(cfg.pathPrefix, s.name, env.name),
@@ -197,6 +209,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             repoPassword: repoDeployToken ? undefined : cfg.argocdRepoToken,
             project,
             environments: cfg.environments.map((e) => ({ name: e.name, namespace: e.namespace })),
+            previewNamespace: preview?.namespace,
             services: cfg.services.map((s) => ({
                 name: s.name,
                 repoURL: `${repoPrefix}/${s.repo ?? s.name}.git`,
@@ -210,6 +223,48 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         },
         { providers: { kubernetes: providers.kubernetes } },
     );
+
+    // Preview environments: an ApplicationSet with GitLab pull-request generators, its token via
+    // Vault and VSO, a quota on the preview namespace.
+    const previews =
+        preview && previewNs && cfg.previewsGitlabToken !== undefined
+            ? new PreviewEnvironments(
+                  "previews",
+                  {
+                      namespace: previewNs,
+                      namespaceName: preview.namespace,
+                      argocdNamespace: cfg.argocd.namespace,
+                      project,
+                      services: cfg.services
+                          .filter((s) => previewServices.includes(s.name))
+                          .map((s) => ({
+                              name: s.name,
+                              gitlabProject: `${cfg.gitlab.group}/${s.repo ?? s.name}`,
+                              repoURL: `${repoPrefix}/${s.repo ?? s.name}.git`,
+                          })),
+                      appChart: cfg.argocd.appChart,
+                      gitlabApi: cfg.gitlab.apiUrl ?? `https://${cfg.gitlab.host}`,
+                      label: cfg.previews.label,
+                      valuesFile: cfg.previews.valuesFile,
+                      imageTagParameter: cfg.previews.imageTagParameter,
+                      host: cfg.previews.host,
+                      requeueAfterSeconds: cfg.previews.requeueAfterSeconds,
+                      maxPreviews: cfg.previews.maxPreviews,
+                      gitlabToken: pulumi.secret(cfg.previewsGitlabToken),
+                      kvMount: platform.kvMount,
+                      pathPrefix: cfg.pathPrefix,
+                      stack: cfg.stack,
+                      owner: id.owner,
+                      authMount: platform.authMount,
+                      audience: v.audience,
+                      tokenTtl: v.tokenTtl,
+                      refreshAfter: cfg.vso.refreshAfter,
+                      labels: id.labels,
+                      crdDependencies: [argocd, ...vso.crdDependencies],
+                  },
+                  { providers: { kubernetes: providers.kubernetes, vault: providers.vault } },
+              )
+            : undefined;
 
     // Argo CD for CI (issue 13.3): the CI account's token through Argo CD's API when pulumi up reaches
     // it (argocd.apiUrl), in Vault and the group variables ARGOCD_SERVER / ARGOCD_AUTH_TOKEN; the
@@ -279,5 +334,13 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         repoTokenExpiresAt: argocd.repoTokenExpiresAt,
         ciPushTokenExpiresAt: ciPush ? ciPush.tokenExpiresAt.apply((t) => t ?? undefined) : undefined,
         argocdCiTokenExpiresAt: argocdCi?.tokenExpiresAt,
+        previewNamespace: preview?.namespace,
+        previewApplicationSet: previews?.applicationSetName,
     };
+}
+
+/** The preview namespace as an environment named `preview` (policy `<ns>-read` on `<prefix>/+/preview/+`, role `<ns>-default`). */
+function previewEnvironment(cfg: PlatformConfig): EnvironmentConfig {
+    const namespace = previewNamespace(cfg);
+    return { name: "preview", namespace, serviceAccounts: ["default"], policyName: `${namespace}-read`, roleName: `${namespace}-default` };
 }

@@ -237,6 +237,47 @@ const cloudflare = z.strictObject({
     routes: z.array(z.strictObject({ hostname: z.string().regex(HOSTNAME), service: z.string().min(1) })).default([]),
 });
 
+/** A Helm parameter name as `helm --set` takes it, e.g. `image.tag`. */
+const HELM_PARAMETER = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+/** A host name pattern with `{service}` / `{number}` placeholders, e.g. `{service}-mr-{number}.preview.example.com`. */
+const HOST_PATTERN = /^([a-z0-9{}-]+)(\.[a-z0-9{}-]+)+$/;
+
+const previews = z.strictObject({
+    enabled: z.boolean().default(false),
+    /** Services that get previews (names from `services`); default: every service. */
+    services: z.array(label("service name")).optional(),
+    /** Merge request label that asks for a preview. */
+    label: z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[^,]+$/, { error: "must be one GitLab label (no comma), e.g. preview" })
+        .default("preview"),
+    /** The one namespace every preview deploys into; default `<namespacePrefix>-preview`. */
+    namespace: label("namespace name").optional(),
+    /** Values file of previews in the service repo, applied after `.cicd/default.yaml`. */
+    valuesFile: z
+        .string()
+        .regex(/^[A-Za-z0-9_][A-Za-z0-9_./-]*\.ya?ml$/, { error: "must be a YAML file path inside the service repo, e.g. .cicd/preview.yaml" })
+        .refine((f) => !f.split("/").includes(".."), { error: "must stay inside the service repo (no '..')" })
+        .default(".cicd/preview.yaml"),
+    /** Helm parameter that receives the preview image tag `mr-<iid>-<short sha>`. */
+    imageTagParameter: z.string().regex(HELM_PARAMETER, { error: "must be a Helm parameter name like image.tag" }).default("image.tag"),
+    /** Host name of each preview and the Helm parameter that receives it. */
+    host: z
+        .strictObject({
+            pattern: z.string().regex(HOST_PATTERN, {
+                error: "must be a host name pattern with {service} and {number} placeholders, e.g. {service}-mr-{number}.preview.example.com",
+            }),
+            parameter: z.string().regex(HELM_PARAMETER, { error: "must be a Helm parameter name like ingress.host" }),
+        })
+        .optional(),
+    /** How often the ApplicationSet controller lists the merge requests (seconds). */
+    requeueAfterSeconds: z.number().int().min(30, { error: "must be at least 30 (seconds)" }).max(86400).default(180),
+    /** Cap on concurrent previews per service: a ResourceQuota on Deployments in the preview namespace. */
+    maxPreviews: z.number().int().min(1).max(100).default(10),
+});
+
 /** The whole `gitops-platform:*` namespace of a stack config, before cross-field checks. */
 export const configSchema = z
     .strictObject({
@@ -258,6 +299,9 @@ export const configSchema = z
         vso: vso.prefault({}),
         imageUpdater: imageUpdater.prefault({}),
         cloudflare: cloudflare.prefault({}),
+        previews: previews.prefault({}),
+        /** GitLab token (read_api) the preview ApplicationSet's pull-request generator lists merge requests with. */
+        previewsGitlabToken: z.string().min(1).optional(),
         protect: z.boolean().optional(),
     })
     .superRefine((c, ctx) => {
@@ -414,6 +458,7 @@ export const configSchema = z
                 }
             }
         }
+        previewProblems(c, names, ctx);
     });
 
 /** The contract after defaults, before secrets are wrapped (see `PlatformConfig`). */
@@ -435,6 +480,8 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
     vso: "json",
     imageUpdater: "json",
     cloudflare: "json",
+    previews: "json",
+    previewsGitlabToken: "string",
     protect: "boolean",
 };
 
@@ -442,4 +489,74 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
  * Config keys whose values are credentials: never echoed, always wrapped as Pulumi secrets. No
  * value under them, or above them (`registry` given as a list holds the password), is echoed.
  */
-export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "ciPushToken", "argocdAdminPassword", "registry.password"] as const;
+export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "ciPushToken", "argocdAdminPassword", "previewsGitlabToken", "registry.password"] as const;
+
+/** The preview namespace of a stack: `previews.namespace`, else `<namespacePrefix>-preview`. */
+export function previewNamespace(c: { namespacePrefix: string; previews: { namespace?: string } }): string {
+    return c.previews.namespace ?? `${c.namespacePrefix}-preview`;
+}
+
+/** Cross-field checks of `previews` (only when enabled). */
+function previewProblems(
+    c: {
+        namespacePrefix: string;
+        environments: Record<string, { namespace?: string }>;
+        services: { name: string }[];
+        previews: z.output<typeof previews>;
+        previewsGitlabToken?: string;
+    },
+    serviceNames: Set<string>,
+    ctx: z.RefinementCtx,
+): void {
+    const p = c.previews;
+    if (!p.enabled) return;
+    if (c.previewsGitlabToken === undefined) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["previewsGitlabToken"],
+            message:
+                "is required when previews.enabled is true: a GitLab token with the read_api scope (a group access token, Reporter) " +
+                "with which the preview ApplicationSet lists merge requests; it is kept in Vault and synced into the Argo CD namespace",
+        });
+    }
+    const selected = p.services ?? c.services.map((s) => s.name);
+    if (selected.length === 0) {
+        ctx.addIssue({ code: "custom", path: ["previews", "services"], message: "no service to preview: add services, or set previews.enabled to false" });
+    }
+    (p.services ?? []).forEach((s, i) => {
+        if (!serviceNames.has(s)) {
+            ctx.addIssue({ code: "custom", path: ["previews", "services", i], message: `"${s}" is not one of the configured services` });
+        }
+    });
+    const ns = previewNamespace(c);
+    if (ns.length > 63) {
+        ctx.addIssue({ code: "custom", path: ["previews", "namespace"], message: `namespace "${ns}" is ${ns.length} characters; at most 63 are allowed` });
+    }
+    if ("preview" in c.environments) {
+        ctx.addIssue({
+            code: "custom",
+            path: ["environments", "preview"],
+            message: "the environment name preview is taken by previews (its Vault paths <prefix>/<service>/preview/...); rename the environment or turn previews off",
+        });
+    }
+    for (const [env, e] of Object.entries(c.environments)) {
+        if ((e.namespace ?? `${c.namespacePrefix}-${env}`) === ns) {
+            ctx.addIssue({ code: "custom", path: ["previews", "namespace"], message: `namespace "${ns}" is already used by environment "${env}"` });
+        }
+        if (/^mr-[0-9]+$/.test(env)) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["environments", env],
+                message: `with previews on, "${env}" would give Applications <service>-${env}, the name of a merge request's preview; rename the environment`,
+            });
+        }
+    }
+    if (p.host) {
+        if (!p.host.pattern.includes("{number}")) {
+            ctx.addIssue({ code: "custom", path: ["previews", "host", "pattern"], message: "must contain {number}: two merge requests would get one host name" });
+        }
+        if (selected.length > 1 && !p.host.pattern.includes("{service}")) {
+            ctx.addIssue({ code: "custom", path: ["previews", "host", "pattern"], message: "must contain {service} when several services have previews: they would share one host name" });
+        }
+    }
+}

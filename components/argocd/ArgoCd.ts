@@ -66,6 +66,8 @@ export interface ArgoCdArgs {
     project: string;
     /** Environments the project may deploy to. */
     environments: EnvironmentSpec[];
+    /** Namespace of the merge request previews, which the project may deploy to too. @default none */
+    previewNamespace?: string;
     /** Services, one Application per service × environment; may be empty. */
     services: ServiceSpec[];
     /** Chart the services are rendered with. */
@@ -222,7 +224,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                     description: `gitops-platform services (${args.environments.map((e) => e.name).join(", ")})`,
                     repoPrefix: args.repoPrefix,
                     appChart: args.appChart,
-                    namespaces: args.environments.map((e) => e.namespace),
+                    namespaces: [...args.environments.map((e) => e.namespace), ...(args.previewNamespace ? [args.previewNamespace] : [])],
                 }),
             },
             crOpts,
