@@ -1,5 +1,6 @@
 // Runs the GitLab double as a process, for end-to-end tests that drive the real Pulumi CLI:
 //   node --import tsx test/support/gitlab-double/main.ts --group acme/platform --owner-token <t> [--port 0] [--url-file f]
+//     [--maintainer-token <t>] [--reader-token <t> (read_api, Reporter)]
 //     [--project acme/platform/app[=42]] [--merge-request acme/platform/app!7]
 // Prints `{"url": "http://127.0.0.1:<port>"}` on stdout once listening; admin routes (/_double/...)
 // are on so the test can revoke/expire tokens (and revoke an API token) out of band, read the
@@ -19,6 +20,7 @@ async function main() {
             group: { type: "string", multiple: true, default: [] },
             "owner-token": { type: "string", multiple: true, default: [] },
             "maintainer-token": { type: "string", multiple: true, default: [] },
+            "reader-token": { type: "string", multiple: true, default: [] },
             project: { type: "string", multiple: true, default: [] },
             "merge-request": { type: "string", multiple: true, default: [] },
             "url-file": { type: "string" },
@@ -32,6 +34,10 @@ async function main() {
     }
     for (const t of values["maintainer-token"] as string[]) {
         double.users[t] = { scopes: ["api"], groups: Object.fromEntries(groups.map((g) => [g, "maintainer" as const])) };
+    }
+    // read_api, Reporter: what the preview ApplicationSet's generator token needs
+    for (const t of values["reader-token"] as string[]) {
+        double.users[t] = { scopes: ["read_api"], groups: Object.fromEntries(groups.map((g) => [g, "reporter" as const])) };
     }
     for (const p of values.project as string[]) {
         const [path, id] = p.split("=", 2);

@@ -38,6 +38,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { isProjectHooksRoute, projectHooksRoute } from "./hooks";
+import { isMergeRequestListRoute, mergeRequestListRoute, storedMergeRequests, upsertMergeRequest } from "./mergeRequests";
 
 export type Role = "guest" | "reporter" | "developer" | "maintainer" | "owner";
 
@@ -650,6 +651,10 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
                 }
                 if (method === "GET" && segments[1] === "notes") return send(res, 200, double.notes(q.get("project") ?? "", Number(q.get("mr"))));
                 if (method === "GET" && segments[1] === "issues") return send(res, 200, double.issues(q.get("project") ?? ""));
+                if (segments[1] === "merge-requests" && method === "GET") return send(res, 200, storedMergeRequests(users, q.get("project") ?? undefined));
+                if (segments[1] === "merge-requests" && method === "POST") {
+                    return send(res, 200, upsertMergeRequest({ users, resolveProject, projectRole }, q.get("project") ?? "", (body ?? {}) as any));
+                }
                 if (method === "POST" && segments[1] === "revoke") {
                     double.revoke(group, id);
                     return send(res, 200, {});
@@ -718,6 +723,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "groups" && segments[4] === "variables" && segments.length >= 5 && segments.length <= 6) {
             result = variableRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
         } else if (isProjectHooksRoute(segments)) { result = projectHooksRoute({ users, resolveProject, projectRole }, method, segments, rawQuery, body, privateToken);
+        } else if (isMergeRequestListRoute(segments)) { result = mergeRequestListRoute({ users, resolveProject, projectRole }, method, segments, rawQuery, privateToken, double.url);
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "projects" && segments.length >= 5) {
             result = projectRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
         } else {
