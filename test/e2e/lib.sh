@@ -69,6 +69,8 @@ e2e_cleanup() {
 # GitLab group and Owner API tokens of the double (set before e2e_start to change them).
 GL_GROUP=${GL_GROUP:-e2e-group/platform}
 GL_API_TOKEN="glpat-e2e-$(openssl rand -hex 12)" GL_API_TOKEN2="glpat-e2e-$(openssl rand -hex 12)"
+# read_api, Reporter (what the preview ApplicationSet's generator token needs)
+GL_READ_TOKEN="glpat-e2e-read-$(openssl rand -hex 12)"
 
 e2e_start() {
   step "toolchain"
@@ -106,7 +108,7 @@ e2e_start() {
   # gitlab.host stays a host name (registry host, repo URLs). A nested group, Owner API tokens.
   mkdir "$WORK/gitlab-double"
   (cd "$ROOT" && exec setsid bash scripts/with-node.sh node --import tsx test/support/gitlab-double/main.ts \
-    --group "$GL_GROUP" --owner-token "$GL_API_TOKEN" --owner-token "$GL_API_TOKEN2" --url-file "$WORK/gitlab-double/url" \
+    --group "$GL_GROUP" --owner-token "$GL_API_TOKEN" --owner-token "$GL_API_TOKEN2" --reader-token "$GL_READ_TOKEN" --url-file "$WORK/gitlab-double/url" \
     >"$WORK/gitlab-double/log" 2>&1 </dev/null) &
   GL_PID=$!
   for _ in $(seq 1 100); do [[ -s "$WORK/gitlab-double/url" ]] && break; kill -0 "$GL_PID" 2>/dev/null || break; sleep 0.2; done

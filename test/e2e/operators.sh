@@ -16,7 +16,13 @@
 #   4. rotation (the clock moved into the deploy token's rotation window): every regsecret is polled
 #      during the up; the longest time a regsecret held a token that was no longer active is printed
 #      and must be 0; then preview --expect-no-changes
-#   5. destroy (VSO removes its finalizers), everything stopped
+#   5. merge request previews (previews on for api-gateway and frontend): the GitLab double serves
+#      merge requests; a labelled open one yields its Application <service>-mr-<iid> (namespace
+#      ops-preview, project, finalizer, image tag mr-<iid>-<short sha>, values at the head commit),
+#      an unlabelled one and one of a service without previews yield nothing, removing the label or
+#      closing the merge request deletes it; the generator's token reached the controller through
+#      Vault and VSO (scm-creds Secret); the access matrix has the preview row
+#   6. destroy (VSO removes its finalizers), everything stopped
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 NAME=operators
@@ -31,6 +37,7 @@ E2E_APPSET_PROGRESSIVE=1 bash "$ROOT/scripts/e2e/operators.sh" start vso appset
 STACK=ops
 PREFIX=ops
 ENVS=(dev staging prod)
+ROWS=("${ENVS[@]}" preview)   # the preview namespace gets what an environment gets (matrix row, regsecret)
 SERVICES=(api-gateway auth-service frontend)   # sync waves 0, 1, 2
 E2E_STACKS=("$STACK")
 REG_HOST=registry.gitlab.example.com
@@ -51,6 +58,9 @@ cfg --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
 # on loopback (plain http is accepted for loopback); up waits for VSO's sync (the default).
 cfg gitops-platform:argocd '{"enabled":false}'
 cfg gitops-platform:vso "$(jq -cn --arg a "$VAULT_ADDR" '{enabled:false,vaultAddress:$a,refreshAfter:"1h",syncTimeout:"2m"}')"
+# previews: the generator polls every 30 s (the minimum); the script also asks for a refresh
+cfg gitops-platform:previews '{"enabled":true,"services":["api-gateway","frontend"],"requeueAfterSeconds":30,"maxPreviews":3}'
+cfg --secret gitops-platform:previewsGitlabToken "$GL_READ_TOKEN"
 cfg gitops-platform:vault "$(jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(cat "$E2E_KUBE_CA")" \
   '{kvMount:"secret",manageKvMount:false,pathPrefix:"ops",kubernetesHost:$host,kubernetesCaCert:$ca}')"
 
@@ -62,7 +72,7 @@ else
   bad "pulumi up"; tail -n 60 "$WORK/up.log" >&2; tail -n 30 "$CLUSTER_DIR/logs/vso.log" >&2
 fi
 
-step "regsecret synced by VSO in every namespace"
+step "regsecret synced by VSO in every namespace (the preview one too)"
 kv_json() { vget "secret/data/$REG_PATH" | jq -r '.data.data[".dockerconfigjson"]'; }
 kv_version() { vget "secret/data/$REG_PATH" | jq -r '.data.metadata.version'; }
 regsecret_matches() { # namespace: type, content == KV, version annotation == KV version
@@ -75,7 +85,7 @@ regsecret_matches() { # namespace: type, content == KV, version annotation == KV
 }
 active_registry_token() { gl_active read_registry | jq -r .token; }
 regsecret_token() { kubectl get secret regsecret -n "$1" -o json | jq -r --arg h "$REG_HOST" '.data[".dockerconfigjson"] | @base64d | fromjson | .auths[$h].password'; }
-for env in "${ENVS[@]}"; do
+for env in "${ROWS[@]}"; do
   ns=$PREFIX-$env
   check "$ns/regsecret: kubernetes.io/dockerconfigjson, exactly the .dockerconfigjson and KV version in Vault (no _raw)" regsecret_matches "$ns"
   same_token() { [[ "$(regsecret_token "$1")" == "$(active_registry_token)" ]]; }
@@ -139,17 +149,17 @@ login_status() { # namespace serviceaccount role audience -> HTTP status of the 
     -d "$(jq -cn --arg role "$3" --arg jwt "$jwt" '{role:$role,jwt:$jwt}')"
 }
 cell() { [[ $1 == 2* ]] && echo allow || echo deny; }
-for env in "${ENVS[@]}"; do kubectl create serviceaccount intruder -n "$PREFIX-$env" >/dev/null; done
-COLS=(login "read dev" "read staging" "read prod" "read registry" "write own" "write registry" "login: other SA" "login: other ns" "login: aud api")
+for env in "${ROWS[@]}"; do kubectl create serviceaccount intruder -n "$PREFIX-$env" >/dev/null; done
+COLS=(login "read dev" "read staging" "read prod" "read preview" "read registry" "write own" "write registry" "login: other SA" "login: other ns" "login: aud api")
 MATRIX="$WORK/access-matrix.txt" DIFF=0
 printf '%-8s' role >"$MATRIX"; for c in "${COLS[@]}"; do printf '| %-15s' "$c" >>"$MATRIX"; done; echo >>"$MATRIX"
-for idx in "${!ENVS[@]}"; do
-  env=${ENVS[$idx]} ns=$PREFIX-${ENVS[$idx]} role=$PREFIX-${ENVS[$idx]}-default
-  other_ns=$PREFIX-${ENVS[$(( (idx + 1) % ${#ENVS[@]} ))]}
+for idx in "${!ROWS[@]}"; do
+  env=${ROWS[$idx]} ns=$PREFIX-${ROWS[$idx]} role=$PREFIX-${ROWS[$idx]}-default
+  other_ns=$PREFIX-${ROWS[$(( (idx + 1) % ${#ROWS[@]} ))]}
   token=$(sa_login "$ns" default "$role" || true)
   got=("$(cell "$( [[ -n "$token" ]] && echo 200 || echo 403)")")
   want=(allow)
-  for other in "${ENVS[@]}"; do
+  for other in "${ROWS[@]}"; do
     got+=("$(cell "$(vstatus "${token:-none}" GET "secret/data/ops/api-gateway/$other/config")")")
     [[ $other == "$env" ]] && want+=(allow) || want+=(deny)
   done
@@ -171,7 +181,7 @@ for idx in "${!ENVS[@]}"; do
 done
 cat "$MATRIX" >&2
 echo "[$NAME] (! = differs from the expected matrix: allow own login, own reads and registry read; deny the rest)" >&2
-check "access matrix: every cell as expected (${#ENVS[@]} environments × ${#COLS[@]} checks)" test "$DIFF" == 0
+check "access matrix: every cell as expected (${#ENVS[@]} environments + preview × ${#COLS[@]} checks)" test "$DIFF" == 0
 
 step "preview --expect-no-changes"
 if run_pulumi preview.log preview --expect-no-changes --diff --stack "$STACK"; then ok "second run changes nothing"
@@ -221,7 +231,7 @@ REPORT=$(awk -F'\t' '
   END { for (ns in n) printf "%s %d %d %d %d %.3f\n", ns, n[ns], o[ns], w[ns], bad[ns], (had[ns] ? maxw[ns] : 0) }' "$POLL" | sort)
 SAMPLES=$(wc -l <"$POLL")
 SPAN=$(awk -F'\t' 'NR == 1 { a = $1 } { b = $1 } END { printf "%.1f", b - a }' "$POLL")
-INTERVAL=$(awk -v n="$SAMPLES" -v s="$SPAN" -v k="${#ENVS[@]}" 'BEGIN { if (n > k) printf "%.0f", 1000 * s * k / n; else print "n/a" }')
+INTERVAL=$(awk -v n="$SAMPLES" -v s="$SPAN" -v k="${#ROWS[@]}" 'BEGIN { if (n > k) printf "%.0f", 1000 * s * k / n; else print "n/a" }')
 echo "[$NAME] regsecret during the rotation ($SAMPLES samples over ${SPAN}s, one every ~${INTERVAL} ms per namespace):" >&2
 echo "  namespace  samples  old-token  new-token  inactive  longest-window-s" >&2
 awk '{ printf "  %-10s %7s %10s %10s %9s %17s\n", $1, $2, $3, $4, $5, $6 }' <<<"$REPORT" >&2
@@ -229,14 +239,77 @@ BAD=$(awk '{ s += $5 } END { print s + 0 }' <<<"$REPORT")
 LONGEST=$(awk 'BEGIN { m = 0 } { if ($6 > m) m = $6 } END { print m }' <<<"$REPORT")
 echo "[$NAME] longest window in which a regsecret held a token that was not active: ${LONGEST}s ($BAD bad samples)" >&2
 check "no sample saw a regsecret holding a revoked or unknown token (longest window 0)" test "$BAD" == 0
-saw_switch() { awk -v k="${#ENVS[@]}" '$3 > 0 && $4 > 0 { c++ } END { exit !(c == k) }' <<<"$REPORT"; }
+saw_switch() { awk -v k="${#ROWS[@]}" '$3 > 0 && $4 > 0 { c++ } END { exit !(c == k) }' <<<"$REPORT"; }
 check "the poll saw every namespace switch from the old token to the new one during the up" saw_switch
-for env in "${ENVS[@]}"; do
+for env in "${ROWS[@]}"; do
   check "$PREFIX-$env/regsecret matches Vault after the rotation" regsecret_matches "$PREFIX-$env"
 done
 if GITOPS_PLATFORM_CLOCK=$CLOCK run_pulumi preview-rotated.log preview --expect-no-changes --diff --stack "$STACK"; then
   ok "after the rotation a further run changes nothing"
 else bad "preview --expect-no-changes after the rotation"; tail -n 40 "$WORK/preview-rotated.log" >&2; fi
+
+step "merge request previews: the pull-request generator against the GitLab double"
+PREVIEW_NS=$PREFIX-preview PREVIEW_SET=$PREFIX-previews
+uri() { jq -rn --arg v "$1" '$v|@uri'; }
+mr() { curl -fsS -X POST -H 'Content-Type: application/json' "$GL_URL/_double/merge-requests?project=$(uri "$GL_GROUP/$1")" -d "$2" >/dev/null; }
+refresh_previews() { kubectl annotate applicationsets.argoproj.io "$PREVIEW_SET" -n argocd argocd.argoproj.io/application-set-refresh=true --overwrite >/dev/null 2>&1 || true; }
+preview_apps() { kubectl get applications.argoproj.io -n argocd -l gitops-platform/environment=preview -o json; }
+# live preview Applications (deletion not requested), sorted names as a JSON list
+live_previews() { preview_apps | jq -c '[.items[] | select(.metadata.deletionTimestamp == null) | .metadata.name] | sort'; }
+wait_previews() { # expected JSON list; the generator lists merge requests on refresh and every 30 s
+  local i; for i in $(seq 1 90); do
+    [[ "$(live_previews)" == "$1" ]] && return 0
+    (( i % 10 == 1 )) && refresh_previews
+    sleep 1
+  done; return 1
+}
+# The generator's token: Vault → VSO → the scm-creds Secret the ApplicationSet's tokenRef names.
+scm_ok() {
+  kubectl get secret "$PREVIEW_NS-scm" -n argocd -o json | jq -e --arg t "$GL_READ_TOKEN" \
+    '.metadata.labels["argocd.argoproj.io/secret-type"] == "scm-creds" and (.data.token | @base64d) == $t and (.data | keys) == ["token"]' >/dev/null
+}
+for _ in $(seq 1 30); do scm_ok && break; sleep 1; done
+check "VSO synced the generator's token (read_api) from Vault into argocd/$PREVIEW_NS-scm, labelled scm-creds, key token only" scm_ok
+SHA_GW=$(openssl rand -hex 20) SHA_FE=$(openssl rand -hex 20)
+mr api-gateway "$(jq -cn --arg s "$SHA_GW" '{iid:7,title:"feat: rate limits",labels:["preview"],sha:$s,source_branch:"feat/rate-limits"}')"
+mr api-gateway '{"iid":8,"title":"chore: no preview asked","labels":["backend"]}'
+mr web/frontend "$(jq -cn --arg s "$SHA_FE" '{iid:3,title:"feat: new header",labels:["ui","preview"],sha:$s}')"
+mr auth-service '{"iid":5,"title":"a service without previews","labels":["preview"]}'
+refresh_previews
+wait_previews '["api-gateway-mr-7","frontend-mr-3"]' || true
+kubectl get applications.argoproj.io -n argocd -l gitops-platform/environment=preview >&2 || true
+check "labelled open merge requests yield exactly api-gateway-mr-7 and frontend-mr-3 (not the unlabelled !8, not auth-service without previews)" \
+  test "$(live_previews)" == '["api-gateway-mr-7","frontend-mr-3"]'
+preview_ok() { # application service iid sha repo
+  preview_apps | jq -e --arg n "$1" --arg svc "$2" --arg iid "$3" --arg sha "$4" --arg ns "$PREVIEW_NS" --arg project "$PREFIX" \
+     --arg repo "https://gitlab.example.com/$GL_GROUP/$5.git" '
+    .items[] | select(.metadata.name == $n) |
+    .spec.project == $project
+    and .spec.destination.namespace == $ns
+    and .metadata.finalizers == ["resources-finalizer.argocd.argoproj.io"]
+    and .metadata.labels["gitops-platform/service"] == $svc
+    and .metadata.labels["gitops-platform/merge-request"] == $iid
+    and .spec.sources[0].helm.releaseName == $n
+    and .spec.sources[0].helm.valueFiles == ["$values/.cicd/default.yaml", "$values/.cicd/preview.yaml"]
+    and (.spec.sources[0].helm.parameters | map(select(.name == "image.tag"))[0].value) == ("mr-" + $iid + "-" + $sha[0:8])
+    and .spec.sources[1] == {repoURL: $repo, targetRevision: $sha, ref: "values"}
+    and .spec.syncPolicy.automated == {prune: true, selfHeal: true}' >/dev/null
+}
+check "api-gateway-mr-7: namespace $PREVIEW_NS, project $PREFIX, finalizer, image tag mr-7-<8 of the head sha>, values of the head commit" preview_ok api-gateway-mr-7 api-gateway 7 "$SHA_GW" api-gateway
+check "frontend-mr-3: the same from web/frontend" preview_ok frontend-mr-3 frontend 3 "$SHA_FE" web/frontend
+mr api-gateway '{"iid":7,"labels":[]}'
+wait_previews '["frontend-mr-3"]' || true
+check "the preview label removed from !7: api-gateway-mr-7 deleted by the controller" test "$(live_previews)" == '["frontend-mr-3"]'
+mr web/frontend '{"iid":3,"state":"closed"}'
+wait_previews '[]' || true
+check "!3 closed: frontend-mr-3 deleted by the controller" test "$(live_previews)" == '[]'
+# Argo CD's application controller (not run here) prunes what a deleted preview deployed and then
+# drops the finalizer; the deletion requested above is what the ApplicationSet controller decides.
+for a in $(preview_apps | jq -r '.items[].metadata.name'); do
+  kubectl patch applications.argoproj.io "$a" -n argocd --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null || true
+done
+check "ApplicationSet controller logged no error for $PREVIEW_SET" \
+  bash -c "! grep -E 'level=error' '$CLUSTER_DIR/logs/appset.log' | grep -F '$PREVIEW_SET' | grep -q ."
 
 step "pulumi destroy"
 if run_pulumi destroy.log destroy --yes --skip-preview --stack "$STACK"; then ok "pulumi destroy succeeded"
