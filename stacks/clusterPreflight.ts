@@ -12,6 +12,8 @@ import { STACK_LABEL } from "./stackIdentity";
 import { rawConfig } from "./runtimeConfig";
 import { REGISTRY_SECRET_NAME } from "../components/kubernetes/EnvironmentNamespace";
 import { argoCdAppliedObjects, type AppliedObjectRef } from "../components/argocd/ArgoCd";
+import { previewAppliedObjects } from "../components/argocd/PreviewEnvironments";
+import { previewNamespace } from "./schema";
 import { vsoAppliedObjects } from "../components/vso/VaultSecretsOperator";
 import {
     apiStatus,
@@ -108,7 +110,9 @@ export async function namespaceOwnershipProblems(
         return [];
     }
     const problems: ConfigProblem[] = [];
-    for (const env of cfg.environments) {
+    // The preview namespace is checked like an environment's, under its own key.
+    const previewNs = cfg.previews.enabled ? [{ name: "preview", namespace: previewNamespace(cfg), preview: true }] : [];
+    for (const env of [...cfg.environments.map((e) => ({ ...e, preview: false })), ...previewNs]) {
         let labels: Record<string, string> | undefined;
         try {
             labels = await r(env.namespace);
@@ -118,11 +122,13 @@ export async function namespaceOwnershipProblems(
         const other = labels?.[STACK_LABEL];
         if (other !== undefined && other !== stackLabel) {
             problems.push({
-                key: `gitops-platform:environments.${env.name}.namespace`,
+                key: env.preview ? "gitops-platform:previews.namespace" : `gitops-platform:environments.${env.name}.namespace`,
                 message:
                     `namespace ${env.namespace} belongs to stack "${other}" (label ${STACK_LABEL}), not to this stack "${stackLabel}": ` +
                     `two stacks must not share a namespace (one's destroy would delete it for both); choose another namespace or namespacePrefix`,
-                example: `gitops-platform:environments:\n  ${env.name}:\n    namespace: ${env.namespace}-2`,
+                example: env.preview
+                    ? `gitops-platform:previews:\n  namespace: ${env.namespace}-2`
+                    : `gitops-platform:environments:\n  ${env.name}:\n    namespace: ${env.namespace}-2`,
             });
         }
     }
@@ -144,6 +150,9 @@ export function installationObjects(cfg: PlatformConfig): InstallationObject[] {
     const project = cfg.argocd.project ?? cfg.namespacePrefix;
     return [
         ...argoCdAppliedObjects(cfg.argocd.namespace, project).map((o) => ({ ...o, key: "gitops-platform:argocd.namespace" })),
+        ...(cfg.previews.enabled
+            ? previewAppliedObjects(cfg.argocd.namespace, project, previewNamespace(cfg)).map((o) => ({ ...o, key: "gitops-platform:argocd.namespace" }))
+            : []),
         ...vsoAppliedObjects(cfg.vso.namespace).map((o) => ({ ...o, key: "gitops-platform:vso.namespace" })),
     ];
 }

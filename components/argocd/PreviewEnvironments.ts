@@ -6,6 +6,7 @@ import { requireProvider } from "../requireProvider";
 import { OwnedKvSecret } from "../vault/OwnedKvSecret";
 import { durationToSeconds } from "../vault/duration";
 import { AppChartSpec } from "./specs";
+import type { AppliedObjectRef } from "./ArgoCd";
 import {
     PREVIEW_TOKEN_KEY,
     PreviewServiceSpec,
@@ -26,6 +27,19 @@ export function previewTokenSecretPath(pathPrefix: string, stack: string): strin
  */
 export function previewScmName(previewNamespace: string): string {
     return `${previewNamespace}-scm`;
+}
+
+/**
+ * The objects {@link PreviewEnvironments} applies into the Argo CD namespace (which another stack's
+ * may share): the preview ApplicationSet and the token's VaultStaticSecret, VaultAuth and ServiceAccount.
+ */
+export function previewAppliedObjects(argocdNamespace: string, project: string, previewNamespace: string): AppliedObjectRef[] {
+    const scm = previewScmName(previewNamespace);
+    return [
+        { apiVersion: "argoproj.io/v1alpha1", kind: "ApplicationSet", plural: "applicationsets", namespace: argocdNamespace, name: previewApplicationSetName(project) },
+        { apiVersion: "secrets.hashicorp.com/v1beta1", kind: "VaultStaticSecret", plural: "vaultstaticsecrets", namespace: argocdNamespace, name: scm },
+        { apiVersion: "secrets.hashicorp.com/v1beta1", kind: "VaultAuth", plural: "vaultauths", namespace: argocdNamespace, name: scm },
+    ];
 }
 
 /** Read access to the preview generator's token, nothing else. */

@@ -105,6 +105,37 @@ describe("the program labels the Argo CD and VSO installation objects with its s
         assert.deepEqual(registered, planned);
     });
 
+    it("with previews: the preview ApplicationSet and the token's VaultStaticSecret and VaultAuth are planned, registered and labelled alike", async () => {
+        const extra = {
+            "gitops-platform:namespacePrefix": "team",
+            "gitops-platform:argocd": { enabled: false, namespace: "argo-team", project: "platform" },
+            "gitops-platform:previews": { enabled: true },
+            "gitops-platform:previewsGitlabToken": "glpat-preview-read",
+        };
+        const secrets = { ...SECRETS, "gitops-platform:previewsGitlabToken": "glpat-preview-read" };
+        const run = await runProgramSettled("dev", stackConfig("dev", { ...secrets, ...extra }), [TOKEN_KEY, "gitops-platform:previewsGitlabToken"]);
+        assert.equal(run.error, undefined, String(run.error));
+        const cfg = parseStackConfig(stackConfig("dev", { ...secrets, ...extra }), new Set([TOKEN_KEY, "gitops-platform:previewsGitlabToken"]), "dev");
+        const planned = installationObjects(cfg).map(keyOf).filter((k) => /previews|-scm$/.test(k)).sort();
+        assert.deepEqual(planned, [
+            "ApplicationSet argo-team/platform-previews",
+            "VaultAuth argo-team/team-preview-scm",
+            "VaultStaticSecret argo-team/team-preview-scm",
+        ]);
+        const types: Record<string, string> = {
+            ApplicationSet: TYPES.ApplicationSet,
+            VaultAuth: "kubernetes:secrets.hashicorp.com/v1beta1:VaultAuth",
+            VaultStaticSecret: "kubernetes:secrets.hashicorp.com/v1beta1:VaultStaticSecret",
+        };
+        for (const key of planned) {
+            const [kind, ref] = key.split(" ");
+            const [namespace, name] = ref.split("/");
+            const r = run.registered.find((x) => x.type === types[kind] && x.inputs.metadata?.namespace === namespace && x.inputs.metadata?.name === name);
+            assert.ok(r, `${key} registered`);
+            assert.deepEqual(r.inputs.metadata.labels, { ...MANAGED_BY, [STACK_LABEL]: "dev" }, key);
+        }
+    });
+
     it("the program stops before anything is registered when an installation object belongs to another stack", async () => {
         const run = await runProgramSettled("prod", stackConfig("prod", SECRETS), [TOKEN_KEY], {
             "Secret argocd/gitlab-repo-creds": { ...MANAGED_BY, [STACK_LABEL]: "dev" },
