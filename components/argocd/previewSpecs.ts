@@ -3,7 +3,7 @@
  * repo, the GitLab pull-request generator). Pure functions: the component wraps them, tests check
  * them against the upstream CRD and the e2e against the real ApplicationSet controller.
  */
-import { AppChartSpec, IN_CLUSTER } from "./specs";
+import { AppChartSpec, IN_CLUSTER, serviceSources } from "./specs";
 
 /** Argo CD's finalizer: deleting the Application first prunes what it deployed. */
 export const RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io";
@@ -115,19 +115,14 @@ export function previewApplicationSetSpec(a: PreviewApplicationSetArgs) {
             },
             spec: {
                 project: a.project,
-                sources: [
-                    {
-                        repoURL: a.appChart.repoURL,
-                        chart: a.appChart.chart,
-                        targetRevision: a.appChart.version,
-                        helm: {
-                            releaseName: name,
-                            valueFiles: ["$values/.cicd/default.yaml", `$values/${a.valuesFile}`],
-                            parameters,
-                        },
-                    },
-                    { repoURL: "{{.values.repoURL}}", targetRevision: "{{.head_sha}}", ref: "values" },
-                ],
+                sources: serviceSources({
+                    appChart: a.appChart,
+                    releaseName: name,
+                    valuesFile: a.valuesFile,
+                    repoURL: "{{.values.repoURL}}",
+                    revision: "{{.head_sha}}",
+                    parameters,
+                }),
                 destination: { server: IN_CLUSTER, namespace: a.namespace },
                 syncPolicy: {
                     automated: { prune: true, selfHeal: true },

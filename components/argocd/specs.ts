@@ -87,18 +87,13 @@ export function applicationSetSpec(a: {
             },
             spec: {
                 project: a.project,
-                sources: [
-                    {
-                        repoURL: a.appChart.repoURL,
-                        chart: a.appChart.chart,
-                        targetRevision: a.appChart.version,
-                        helm: {
-                            releaseName: "{{.service}}",
-                            valueFiles: ["$values/.cicd/default.yaml", "$values/.cicd/{{.env}}.yaml"],
-                        },
-                    },
-                    { repoURL: "{{.repoURL}}", targetRevision: a.targetRevision, ref: "values" },
-                ],
+                sources: serviceSources({
+                    appChart: a.appChart,
+                    releaseName: "{{.service}}",
+                    valuesFile: ".cicd/{{.env}}.yaml",
+                    repoURL: "{{.repoURL}}",
+                    revision: a.targetRevision,
+                }),
                 destination: { server: IN_CLUSTER, namespace: "{{.namespace}}" },
                 syncPolicy: {
                     automated: { prune: true, selfHeal: true },
@@ -107,6 +102,33 @@ export function applicationSetSpec(a: {
             },
         },
     };
+}
+
+/**
+ * The two sources of a service's Application: the service chart with `.cicd/default.yaml` then
+ * `valuesFile` of the service repo at `revision` (multi-source `$values` ref), and that repo.
+ */
+export function serviceSources(a: {
+    appChart: AppChartSpec;
+    releaseName: string;
+    valuesFile: string;
+    repoURL: string;
+    revision: string;
+    parameters?: { name: string; value: string }[];
+}) {
+    return [
+        {
+            repoURL: a.appChart.repoURL,
+            chart: a.appChart.chart,
+            targetRevision: a.appChart.version,
+            helm: {
+                releaseName: a.releaseName,
+                valueFiles: ["$values/.cicd/default.yaml", `$values/${a.valuesFile}`],
+                ...(a.parameters ? { parameters: a.parameters } : {}),
+            },
+        },
+        { repoURL: a.repoURL, targetRevision: a.revision, ref: "values" },
+    ];
 }
 
 /** Label on every generated Application carrying its service's `syncWave`; the RollingSync steps select on it. */
