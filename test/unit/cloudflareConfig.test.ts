@@ -5,6 +5,10 @@
  */
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { ROOT, stackConfig } from "../support/stackConfig";
 import { ConfigError, parseStackConfig } from "../../stacks/config";
 import { DEFAULT_CLOUDFLARED_IMAGE } from "../../stacks/cloudflareConfig";
 
@@ -170,4 +174,21 @@ test("an unknown cloudflare:* key is refused with a suggestion; the other provid
     assert.deepEqual(err.problems.map((p) => p.key), ["cloudflare:apitoken"]);
     assert.match(err.problems[0].message, /unknown cloudflare provider setting \(did you mean cloudflare:apiToken\?\)/);
     assert.match(err.problems[0].message, /cloudflare:userAgentOperatorSuffix/);
+});
+
+test("the commented example in Pulumi.dev.yaml is a valid tunnel once uncommented", () => {
+    const lines = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").split("\n");
+    const start = lines.indexOf("  # gitops-platform:cloudflare:");
+    assert.ok(start > 0, "Pulumi.dev.yaml carries the commented example");
+    const block: string[] = [];
+    for (const line of lines.slice(start + 1)) {
+        if (!line.startsWith("  #   ")) break;
+        block.push(line.slice("  #   ".length));
+    }
+    const example = parse(block.join("\n"));
+    const config = stackConfig("dev", { [`${P}gitlabToken`]: "t", [`${P}cloudflare`]: example, "cloudflare:apiToken": API_TOKEN });
+    const c = parseStackConfig(config, new Set([`${P}gitlabToken`, "cloudflare:apiToken"]), "dev");
+    assert.equal(c.cloudflare.enabled, true);
+    assert.equal(c.cloudflare.routes.length, 2);
+    assert.equal(c.cloudflare.dns01Token, true);
 });
