@@ -15,6 +15,7 @@ import { argoCdAppliedObjects, type AppliedObjectRef } from "../components/argoc
 import { previewAppliedObjects } from "../components/argocd/PreviewEnvironments";
 import { previewNamespace } from "./schema";
 import { vsoAppliedObjects } from "../components/vso/VaultSecretsOperator";
+import { cloudflaredNamespace } from "./cloudflareConfig";
 import {
     apiStatus,
     clientNode,
@@ -93,7 +94,8 @@ export function kubernetesNamespaceLabels(src = stackKubeconfig()): NamespaceLab
 }
 
 /**
- * Environment namespaces another stack already owns (label `gitops-platform/stack`): one stack's
+ * Environment namespaces (and the cloudflared connector's, with `cloudflare.enabled`) another
+ * stack already owns (label `gitops-platform/stack`): one stack's
  * `destroy` would delete the other's namespace, so the program stops, naming both. Namespaces
  * without the label (the old scripts') are adopted. An unreachable cluster is left to the
  * Kubernetes provider to report.
@@ -110,25 +112,36 @@ export async function namespaceOwnershipProblems(
         return [];
     }
     const problems: ConfigProblem[] = [];
-    // The preview namespace is checked like an environment's, under its own key.
-    const previewNs = cfg.previews.enabled ? [{ name: "preview", namespace: previewNamespace(cfg), preview: true }] : [];
-    for (const env of [...cfg.environments.map((e) => ({ ...e, preview: false })), ...previewNs]) {
+    // The environments' namespaces, the preview namespace (under its own key) and the cloudflared
+    // connector's when the stack has a tunnel.
+    const owned = cfg.environments.map((env) => ({
+        namespace: env.namespace,
+        key: `gitops-platform:environments.${env.name}.namespace`,
+        example: `gitops-platform:environments:\n  ${env.name}:\n    namespace: ${env.namespace}-2`,
+    }));
+    if (cfg.previews.enabled) {
+        const namespace = previewNamespace(cfg);
+        owned.push({ namespace, key: "gitops-platform:previews.namespace", example: `gitops-platform:previews:\n  namespace: ${namespace}-2` });
+    }
+    if (cfg.cloudflare.enabled) {
+        const namespace = cloudflaredNamespace(cfg.namespacePrefix, cfg.cloudflare);
+        owned.push({ namespace, key: "gitops-platform:cloudflare.namespace", example: `gitops-platform:cloudflare:\n  namespace: ${namespaceFor(namespace, stackLabel)}` });
+    }
+    for (const o of owned) {
         let labels: Record<string, string> | undefined;
         try {
-            labels = await r(env.namespace);
+            labels = await r(o.namespace);
         } catch {
             return problems;
         }
         const other = labels?.[STACK_LABEL];
         if (other !== undefined && other !== stackLabel) {
             problems.push({
-                key: env.preview ? "gitops-platform:previews.namespace" : `gitops-platform:environments.${env.name}.namespace`,
+                key: o.key,
                 message:
-                    `namespace ${env.namespace} belongs to stack "${other}" (label ${STACK_LABEL}), not to this stack "${stackLabel}": ` +
+                    `namespace ${o.namespace} belongs to stack "${other}" (label ${STACK_LABEL}), not to this stack "${stackLabel}": ` +
                     `two stacks must not share a namespace (one's destroy would delete it for both); choose another namespace or namespacePrefix`,
-                example: env.preview
-                    ? `gitops-platform:previews:\n  namespace: ${env.namespace}-2`
-                    : `gitops-platform:environments:\n  ${env.name}:\n    namespace: ${env.namespace}-2`,
+                example: o.example,
             });
         }
     }

@@ -2,8 +2,8 @@
  * Reads the `gitops-platform:*` stack config, validates it against the contract (schema.ts) and
  * derives the names every component uses. Nothing else in the program reads `pulumi.Config`
  * for this project's keys. Invalid config throws one `ConfigError` listing every problem,
- * before any resource is registered; the provider namespaces `kubernetes:*` and `vault:*` are
- * checked in the same pass (providerSettings.ts).
+ * before any resource is registered; the provider namespaces `kubernetes:*`, `vault:*` and
+ * `cloudflare:*` are checked in the same pass (providerSettings.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { configSchema, RawPlatformConfig, SECRET_PATHS, TOP_LEVEL_KEYS } from "./schema";
@@ -208,6 +208,17 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     }
 
     problems.push(...providerConfigProblems(raw, secretKeys));
+
+    // An enabled tunnel needs the cloudflare provider's credential, itself stack config (encrypted).
+    if (parsed.success && parsed.data.cloudflare.enabled && !raw["cloudflare:apiToken"]) {
+        problems.push({
+            key: "cloudflare:apiToken",
+            message:
+                "is required when gitops-platform:cloudflare.enabled is true: the Cloudflare API token the stack manages the tunnel and " +
+                "its DNS records with (Account: Cloudflare Tunnel Edit; Zone: DNS Edit on the zone; with cloudflare.dns01Token also User: API Tokens Edit)",
+            example: "pulumi config set --secret cloudflare:apiToken <cloudflare-api-token>",
+        });
+    }
 
     // Every secret path must live under a top-level key the stack stores encrypted.
     for (const secretPath of parsed.success ? SECRET_PATHS : []) {

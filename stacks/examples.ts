@@ -88,7 +88,10 @@ const EXAMPLES: Record<string, string> = {
     imageUpdater: "gitops-platform:imageUpdater:\n  enabled: false",
     "imageUpdater.enabled": "gitops-platform:imageUpdater:\n  enabled: false",
     "imageUpdater.images[]": "gitops-platform:imageUpdater:\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
-    cloudflare: "gitops-platform:cloudflare:\n  enabled: false",
+    cloudflare:
+        "gitops-platform:cloudflare:\n  enabled: true\n  accountId: 0123456789abcdef0123456789abcdef\n  zoneId: fedcba9876543210fedcba9876543210\n" +
+        "  zoneName: example.com\n  tunnelName: minikube-dev\n  routes:\n    - hostname: app.example.com\n      service: http://api-gateway.poc-dev.svc.cluster.local:80\n" +
+        "# and the provider's API token, encrypted:\npulumi config set --secret cloudflare:apiToken <cloudflare-api-token>",
     "cloudflare.enabled": "gitops-platform:cloudflare:\n  enabled: false",
     previews:
         "gitops-platform:previews:\n  enabled: true\n  services: [api-gateway]\n  label: preview\n  host:\n    pattern: \"{service}-mr-{number}.preview.example.com\"\n    parameter: ingress.host",
@@ -102,6 +105,20 @@ const EXAMPLES: Record<string, string> = {
     "previews.requeueAfterSeconds": "gitops-platform:previews:\n  requeueAfterSeconds: 180",
     "previews.maxPreviews": "gitops-platform:previews:\n  maxPreviews: 10",
     previewsGitlabToken: "pulumi config set --secret gitops-platform:previewsGitlabToken <group access token, read_api>",
+    "cloudflare.accountId": "gitops-platform:cloudflare:\n  accountId: 0123456789abcdef0123456789abcdef",
+    "cloudflare.zoneId": "gitops-platform:cloudflare:\n  zoneId: fedcba9876543210fedcba9876543210",
+    "cloudflare.zoneName": "gitops-platform:cloudflare:\n  zoneName: example.com",
+    "cloudflare.tunnelName": "gitops-platform:cloudflare:\n  tunnelName: minikube-dev",
+    "cloudflare.routes":
+        "gitops-platform:cloudflare:\n  routes:\n    - hostname: app.example.com\n      service: http://api-gateway.poc-dev.svc.cluster.local:80",
+    "cloudflare.routes[]":
+        "gitops-platform:cloudflare:\n  routes:\n    - hostname: app.example.com\n      service: http://api-gateway.poc-dev.svc.cluster.local:80",
+    "cloudflare.routes[].hostname": "gitops-platform:cloudflare:\n  zoneName: example.com\n  routes:\n    - hostname: app.example.com",
+    "cloudflare.routes[].service": "gitops-platform:cloudflare:\n  routes:\n    - service: http://api-gateway.poc-dev.svc.cluster.local:80",
+    "cloudflare.namespace": "gitops-platform:cloudflare:\n  namespace: poc-cloudflared",
+    "cloudflare.image": "gitops-platform:cloudflare:\n  image: cloudflare/cloudflared:2025.11.1",
+    "cloudflare.replicas": "gitops-platform:cloudflare:\n  replicas: 2",
+    "cloudflare.dns01Token": "gitops-platform:cloudflare:\n  dns01Token: true",
     protect: "gitops-platform:protect: true",
 };
 

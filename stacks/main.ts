@@ -30,7 +30,7 @@ export async function runPlatform() {
     for (const warning of await inspect.serviceAccounts(config)) {
         pulumi.log.warn(warning);
     }
-    const outputs = buildPlatform(config, createProviders(), id, existing);
+    const outputs = buildPlatform(config, createProviders({ cloudflare: config.cloudflare.enabled }), id, existing);
     return {
         /** Environment name → namespace. */
         namespaces: outputs.namespaces,
@@ -56,5 +56,7 @@ export async function runPlatform() {
         // Merge request previews (previews.enabled): their namespace and ApplicationSet; absent without them.
         ...(outputs.previewNamespace ? { previewNamespace: outputs.previewNamespace } : {}),
         ...(outputs.previewApplicationSet ? { previewApplicationSet: outputs.previewApplicationSet } : {}),
+        // The Cloudflare tunnel (cloudflare.enabled): id, CNAME target, namespace, host names, Vault paths; never a token.
+        ...(outputs.cloudflareTunnel ? { cloudflareTunnel: outputs.cloudflareTunnel } : {}),
     };
 }

@@ -18,6 +18,11 @@ import { PreviewEnvironments } from "../components/argocd/PreviewEnvironments";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupVariable } from "../components/gitlab/GroupVariable";
 import { durationToSeconds } from "../components/vault/duration";
+import { KvSecretReader } from "../components/vault/KvSecretReader";
+import { CloudflareTunnel } from "../components/cloudflare/CloudflareTunnel";
+import { CloudflaredConnector } from "../components/cloudflare/CloudflaredConnector";
+import { cloudflareDns01SecretPath, cloudflareTunnelSecretPath, CLOUDFLARED_NAME, CLOUDFLARED_ROLE } from "../components/cloudflare/names";
+import { cloudflaredNamespace } from "./cloudflareConfig";
 import type { StackIdentity } from "./stackIdentity";
 import type { VaultInventory } from "../components/vault/inventory";
 
@@ -47,6 +52,15 @@ export interface PlatformOutputs {
     previewNamespace?: string;
     /** Name of the preview ApplicationSet; absent without `previews.enabled`. */
     previewApplicationSet?: string;
+    /** The Cloudflare tunnel (names and paths, no token); absent without `cloudflare.enabled`. */
+    cloudflareTunnel?: {
+        tunnelId: pulumi.Output<string>;
+        cname: pulumi.Output<string>;
+        namespace: pulumi.Output<string>;
+        hostnames: string[];
+        tokenSecretPath: pulumi.Output<string>;
+        dns01SecretPath?: pulumi.Output<string>;
+    };
 }
 
 /**
@@ -323,6 +337,8 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
               })
             : undefined;
 
+    const cloudflareTunnel = cfg.cloudflare.enabled ? buildCloudflare(cfg, providers, id, platform, vso) : undefined;
+
     return {
         namespaces,
         vault: access,
@@ -336,6 +352,88 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         argocdCiTokenExpiresAt: argocdCi?.tokenExpiresAt,
         previewNamespace: preview?.namespace,
         previewApplicationSet: previews?.applicationSetName,
+        cloudflareTunnel,
+    };
+}
+
+/**
+ * The Cloudflare tunnel (`cloudflare.enabled`): the tunnel, its routes and DNS records with the
+ * connector token in Vault; the connector's Vault access (read that one secret); the connector in
+ * its namespace, fed by VSO. The schema has checked that account, zone, name and routes are set,
+ * and config.ts that `cloudflare:apiToken` is.
+ */
+function buildCloudflare(
+    cfg: PlatformConfig,
+    providers: Providers,
+    id: StackIdentity,
+    platform: VaultPlatform,
+    vso: VaultSecretsOperator,
+): NonNullable<PlatformOutputs["cloudflareTunnel"]> {
+    const cf = cfg.cloudflare;
+    if (!providers.cloudflare || !cf.accountId || !cf.zoneId || !cf.tunnelName) {
+        throw new Error("cloudflare.enabled without a cloudflare provider, accountId, zoneId or tunnelName: the config validation should have stopped the run");
+    }
+    const namespace = cloudflaredNamespace(cfg.namespacePrefix, cf);
+    const tokenSecretPath = cloudflareTunnelSecretPath(cfg.pathPrefix, cfg.stack);
+    const dns01SecretPath = cf.dns01Token ? cloudflareDns01SecretPath(cfg.pathPrefix, cfg.stack) : undefined;
+    const tunnel = new CloudflareTunnel(
+        "cloudflare",
+        {
+            accountId: cf.accountId,
+            zoneId: cf.zoneId,
+            tunnelName: cf.tunnelName,
+            routes: cf.routes,
+            kvMount: platform.kvMount,
+            tokenSecretPath,
+            owner: id.owner,
+            dns01: dns01SecretPath ? { tokenName: `gitops-platform-${cfg.stack}-dns01`, secretPath: dns01SecretPath } : undefined,
+            protect: cfg.protect,
+        },
+        { providers: { cloudflare: providers.cloudflare } },
+    );
+    const reader = new KvSecretReader(
+        "cloudflared-vault",
+        {
+            kvMount: platform.kvMount,
+            secretPath: tokenSecretPath,
+            purpose: `read access to the Cloudflare tunnel "${cf.tunnelName}" connector token, for ${namespace}/${CLOUDFLARED_NAME} only.`,
+            policyName: id.cloudflaredPolicyName,
+            authMount: platform.authMount,
+            roleName: CLOUDFLARED_ROLE,
+            serviceAccount: CLOUDFLARED_NAME,
+            namespace,
+            audience: cfg.vault.audience,
+            tokenTtl: cfg.vault.tokenTtl,
+        },
+        { providers: { vault: providers.vault } },
+    );
+    const connector = new CloudflaredConnector(
+        "cloudflared",
+        {
+            namespace,
+            image: cf.image,
+            replicas: cf.replicas,
+            vaultAuthMount: platform.authMount,
+            vaultRole: reader.roleName,
+            audiences: [cfg.vault.audience],
+            kvMount: platform.kvMount,
+            tokenSecretPath,
+            tokenSecretVersion: tunnel.tokenSecretVersion,
+            refreshAfter: cfg.vso.refreshAfter,
+            labels: id.labels,
+            protect: cfg.protect,
+            crdDependencies: vso.crdDependencies,
+        },
+        { providers: { kubernetes: providers.kubernetes } },
+    );
+    const kvPath = (p: string) => platform.kvMount.apply((m) => `${m}/data/${p}`);
+    return {
+        tunnelId: tunnel.tunnelId,
+        cname: tunnel.cname,
+        namespace: connector.namespace,
+        hostnames: cf.routes.map((r) => r.hostname),
+        tokenSecretPath: kvPath(tokenSecretPath),
+        dns01SecretPath: dns01SecretPath ? kvPath(dns01SecretPath) : undefined,
     };
 }
 

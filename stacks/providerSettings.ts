@@ -1,12 +1,13 @@
 /**
- * The provider settings a stack may set under `kubernetes:*` and `vault:*`: every argument of the
- * installed SDKs' `ProviderArgs`, how it is stored in the stack file and whether it may hold a
- * credential. An explicit provider ignores those keys unless they are passed on, so
+ * The provider settings a stack may set under `kubernetes:*`, `vault:*` and `cloudflare:*`: every
+ * argument of the installed SDKs' `ProviderArgs`, how it is stored in the stack file and whether it
+ * may hold a credential. An explicit provider ignores those keys unless they are passed on, so
  * `providers.ts` forwards every one of them, and `config.ts` rejects any other key in these
  * namespaces (a typo would otherwise be silently dropped). Pure: no Pulumi engine needed here.
  */
 import type { ProviderArgs as KubernetesProviderArgs } from "@pulumi/kubernetes/provider";
 import type { ProviderArgs as VaultProviderArgs } from "@pulumi/vault/provider";
+import type { ProviderArgs as CloudflareProviderArgs } from "@pulumi/cloudflare/provider";
 import type { ConfigProblem } from "./config";
 
 /** How a setting is written in the stack file: plain text, `true`/`false`, a whole number, a YAML map or a YAML list. */
@@ -82,11 +83,36 @@ export const VAULT_SETTINGS: { [K in keyof Required<VaultProviderArgs>]: Provide
     vaultVersionOverride: { kind: "string" },
 };
 
+/**
+ * Every `cloudflare:*` key: the arguments of `@pulumi/cloudflare` `ProviderArgs`. The provider is
+ * created only when `gitops-platform:cloudflare.enabled` is true; its credentials must be stored
+ * encrypted (see {@link CLEAR_TEXT_REFUSED}).
+ */
+export const CLOUDFLARE_SETTINGS: { [K in keyof Required<CloudflareProviderArgs>]: ProviderSetting } = {
+    apiKey: { kind: "string", secret: true },
+    apiToken: { kind: "string", secret: true },
+    apiUserServiceKey: { kind: "string", secret: true },
+    baseUrl: { kind: "string" },
+    email: { kind: "string" },
+    userAgentOperatorSuffix: { kind: "string" },
+};
+
+/** Provider config namespaces this program reads. */
+export type ProviderNamespace = "kubernetes" | "vault" | "cloudflare";
+
 /** Provider config namespace → its settings. */
-export const PROVIDER_SETTINGS: Record<"kubernetes" | "vault", Record<string, ProviderSetting>> = {
+export const PROVIDER_SETTINGS: Record<ProviderNamespace, Record<string, ProviderSetting>> = {
     kubernetes: KUBERNETES_SETTINGS,
     vault: VAULT_SETTINGS,
+    cloudflare: CLOUDFLARE_SETTINGS,
 };
+
+/**
+ * Namespaces whose credential settings must be stored encrypted (`pulumi config set --secret`): a
+ * Cloudflare API token in clear text in the stack file is refused. (`kubernetes:*` and `vault:*`
+ * credentials are read as secrets either way; a kubeconfig may be a path.)
+ */
+export const CLEAR_TEXT_REFUSED: ReadonlySet<ProviderNamespace> = new Set(["cloudflare"]);
 
 const SAMPLE: Record<SettingKind, string> = {
     string: " <value>",
@@ -96,7 +122,11 @@ const SAMPLE: Record<SettingKind, string> = {
     list: "\n  - name: <name>\n    value: <value>",
 };
 
-const DEFAULT_EXAMPLE = { kubernetes: "kubernetes:context: minikube", vault: "vault:address: https://vault.example.com" };
+const DEFAULT_EXAMPLE: Record<ProviderNamespace, string> = {
+    kubernetes: "kubernetes:context: minikube",
+    vault: "vault:address: https://vault.example.com",
+    cloudflare: "pulumi config set --secret cloudflare:apiToken <cloudflare-api-token>",
+};
 
 function exampleOf(ns: string, key: string, s: ProviderSetting): string {
     const full = `${ns}:${key}`;
@@ -160,16 +190,17 @@ function typeProblem(text: string, kind: SettingKind): string | undefined {
 }
 
 /**
- * Problems with the stack's `kubernetes:*` and `vault:*` keys: unknown keys (named, with the
- * accepted ones listed) and values of the wrong shape. `secretKeys` holds the full keys the
- * stack stores encrypted; their values, and those of credential settings, are never echoed.
+ * Problems with the stack's `kubernetes:*`, `vault:*` and `cloudflare:*` keys: unknown keys (named,
+ * with the accepted ones listed), values of the wrong shape and Cloudflare credentials stored in
+ * clear text. `secretKeys` holds the full keys the stack stores encrypted; their values, and those
+ * of credential settings, are never echoed.
  */
 export function providerConfigProblems(raw: Record<string, string>, secretKeys: ReadonlySet<string>): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     for (const [fullKey, text] of Object.entries(raw)) {
         const colon = fullKey.indexOf(":");
         const ns = fullKey.slice(0, colon);
-        if (ns !== "kubernetes" && ns !== "vault") {
+        if (ns !== "kubernetes" && ns !== "vault" && ns !== "cloudflare") {
             continue;
         }
         const key = fullKey.slice(colon + 1);
@@ -185,6 +216,14 @@ export function providerConfigProblems(raw: Record<string, string>, secretKeys: 
                     (guess ? `(did you mean ${ns}:${guess}?)` : "(a typo?)") +
                     `; the ${ns} provider (ProviderArgs of @pulumi/${ns}) accepts: ${known.map((k) => `${ns}:${k}`).join(", ")}`,
                 example: guess ? exampleOf(ns, guess, table[guess]) : DEFAULT_EXAMPLE[ns],
+            });
+            continue;
+        }
+        if (setting.secret && CLEAR_TEXT_REFUSED.has(ns) && !secretKeys.has(fullKey)) {
+            problems.push({
+                key: fullKey,
+                message: "is stored in clear text in the stack file; store it encrypted",
+                example: exampleOf(ns, key, setting),
             });
             continue;
         }

@@ -1,6 +1,6 @@
 /**
  * Explicit providers built from the stack's own provider config namespaces (`kubernetes:*`,
- * `vault:*`). An explicit provider ignores those keys unless they are passed on, so every
+ * `vault:*`, and `cloudflare:*` when the stack manages a Cloudflare tunnel). An explicit provider ignores those keys unless they are passed on, so every
  * setting the installed SDKs accept (providerSettings.ts) is forwarded here. Settings that may
  * hold a credential, and any key the stack stores encrypted, are read as Pulumi secrets so that
  * they stay encrypted in the state. `config.ts` has already rejected unknown keys and values of
@@ -9,8 +9,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
+// The provider class only: the package root would load every Cloudflare resource module.
+import { Provider as CloudflareProvider, ProviderArgs as CloudflareProviderArgs } from "@pulumi/cloudflare/provider";
 import { isSecretConfig } from "./runtimeConfig";
-import { KUBERNETES_SETTINGS, ProviderSetting, VAULT_SETTINGS } from "./providerSettings";
+import { CLOUDFLARE_SETTINGS, KUBERNETES_SETTINGS, ProviderSetting, VAULT_SETTINGS } from "./providerSettings";
 
 /** The providers every component receives. */
 export interface Providers {
@@ -18,6 +20,8 @@ export interface Providers {
     kubernetes: k8s.Provider;
     /** Vault provider. */
     vault: vault.Provider;
+    /** Cloudflare provider; only when the stack manages a tunnel (`gitops-platform:cloudflare.enabled`). */
+    cloudflare?: CloudflareProvider;
 }
 
 function read(cfg: pulumi.Config, key: string, s: ProviderSetting): unknown {
@@ -67,7 +71,19 @@ export function vaultProvider(): vault.Provider {
     return new vault.Provider("vault", providerArgs("vault", VAULT_SETTINGS) as vault.ProviderArgs);
 }
 
-/** Both providers of the stack. */
-export function createProviders(): Providers {
-    return { kubernetes: kubernetesProvider(), vault: vaultProvider() };
+/** Cloudflare provider from every `cloudflare:*` key (`apiToken`, `apiKey`, `apiUserServiceKey` as secrets, `baseUrl`, …). */
+export function cloudflareProvider(): CloudflareProvider {
+    return new CloudflareProvider("cloudflare", providerArgs("cloudflare", CLOUDFLARE_SETTINGS) as CloudflareProviderArgs);
+}
+
+/**
+ * The providers of the stack: kubernetes and vault always; cloudflare only with `cloudflare: true`
+ * (a stack without a tunnel never registers it, so its plugin is never needed).
+ */
+export function createProviders(opts: { cloudflare?: boolean } = {}): Providers {
+    const providers: Providers = { kubernetes: kubernetesProvider(), vault: vaultProvider() };
+    if (opts.cloudflare) {
+        providers.cloudflare = cloudflareProvider();
+    }
+    return providers;
 }

@@ -4,6 +4,7 @@
  * is an error instead of a silently ignored setting.
  */
 import { z } from "zod";
+import { CLOUDFLARED_NAMESPACE_SUFFIX, cloudflaredNamespace, cloudflareSchema } from "./cloudflareConfig";
 
 /** Kubernetes namespace / RFC 1123 label: lowercase alphanumerics and '-', at most 63 characters. */
 export const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -229,13 +230,6 @@ const imageUpdater = z.strictObject({
     images: z.array(z.strictObject({ service: label("service name"), image: z.string().min(1) })).default([]),
 });
 
-const cloudflare = z.strictObject({
-    enabled: z.boolean().default(false),
-    accountId: z.string().min(1).optional(),
-    zoneId: z.string().min(1).optional(),
-    tunnelName: z.string().min(1).optional(),
-    routes: z.array(z.strictObject({ hostname: z.string().regex(HOSTNAME), service: z.string().min(1) })).default([]),
-});
 
 /** A Helm parameter name as `helm --set` takes it, e.g. `image.tag`. */
 const HELM_PARAMETER = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -298,7 +292,7 @@ export const configSchema = z
         argocdAdminPassword: z.string().min(1).optional(),
         vso: vso.prefault({}),
         imageUpdater: imageUpdater.prefault({}),
-        cloudflare: cloudflare.prefault({}),
+        cloudflare: cloudflareSchema.prefault({}),
         previews: previews.prefault({}),
         /** GitLab token (read_api) the preview ApplicationSet's pull-request generator lists merge requests with. */
         previewsGitlabToken: z.string().min(1).optional(),
@@ -434,13 +428,6 @@ export const configSchema = z
                 message: "Argo CD Image Updater is not managed by this version of gitops-platform yet; set it to false",
             });
         }
-        if (c.cloudflare.enabled) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["cloudflare", "enabled"],
-                message: "Cloudflare tunnel/DNS is not managed by this version of gitops-platform yet; set it to false",
-            });
-        }
         c.imageUpdater.images.forEach((img, i) => {
             if (!names.has(img.service)) {
                 ctx.addIssue({
@@ -452,10 +439,27 @@ export const configSchema = z
             }
         });
         if (c.cloudflare.enabled) {
-            for (const k of ["accountId", "zoneId", "tunnelName"] as const) {
-                if (c.cloudflare[k] === undefined) {
-                    ctx.addIssue({ code: "custom", path: ["cloudflare", k], message: "is required when cloudflare.enabled is true" });
-                }
+            // The connector's namespace is its own: never an environment's, the previews', Argo CD's or the operator's.
+            const cfNamespace = cloudflaredNamespace(c.namespacePrefix, c.cloudflare);
+            const users = [
+                ...Object.entries(c.environments).map(([env, e]) => [e.namespace ?? `${c.namespacePrefix}-${env}`, `environment "${env}"`]),
+                [c.argocd.namespace, "argocd.namespace"],
+                [c.vso.namespace, "vso.namespace"],
+                ...(c.previews.enabled ? [[previewNamespace(c), "previews.namespace"]] : []),
+            ];
+            const clash = users.find(([ns]) => ns === cfNamespace);
+            if (cfNamespace.length > 63) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["cloudflare", "namespace"],
+                    message: `namespace "${cfNamespace}" (namespacePrefix + '-${CLOUDFLARED_NAMESPACE_SUFFIX}') is ${cfNamespace.length} characters; at most 63 are allowed`,
+                });
+            } else if (clash) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["cloudflare", "namespace"],
+                    message: `namespace "${cfNamespace}" is already used by ${clash[1]}; the cloudflared connector needs a namespace of its own`,
+                });
             }
         }
         previewProblems(c, names, ctx);

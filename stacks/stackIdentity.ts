@@ -5,6 +5,7 @@
  */
 import { createHash } from "crypto";
 import { registryPolicyName, registrySecretPath } from "../components/vault/policies";
+import { cloudflaredPolicyName } from "../components/cloudflare/names";
 
 /** Marker in the description of a Kubernetes auth backend a stack created: `gitops-platform stack <owner>`. */
 export const AUTH_OWNER_MARKER = "gitops-platform stack ";
@@ -20,6 +21,8 @@ export interface StackIdentity {
     registrySecretPath: string;
     /** Vault policy that reads them, `registry-read-<stack>` (`registry-read-<stack, lowercased>-<hash>` for other names). */
     registryPolicyName: string;
+    /** Vault policy of the cloudflared connector (reads the tunnel token only), `cloudflared-read-<stack>` (same fragment). */
+    cloudflaredPolicyName: string;
     /**
      * Token reviewer ServiceAccount (and ClusterRoleBinding), `vault-token-reviewer-<stack>`
      * (`vault-token-reviewer-<stack as a DNS label, cut>-<hash>` for other names, ≤ 63 characters).
@@ -72,11 +75,13 @@ export function stackIdentity(organization: string, project: string, stack: stri
     // Label values: ≤63 of [A-Za-z0-9_.-], alphanumeric at both ends; distinct per stack name.
     const labelValue = distinctFragment(stack, stack.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ""), 63);
     const owner = `${organization}/${project}/${stack}`;
+    const policyName = distinctFragment(stack, policyFragment(stack), Number.POSITIVE_INFINITY);
     return {
         owner,
         authDescription: `Kubernetes auth for ${AUTH_OWNER_MARKER}${owner}`,
         registrySecretPath: registrySecretPath(pathPrefix, stack),
-        registryPolicyName: registryPolicyName(distinctFragment(stack, policyFragment(stack), Number.POSITIVE_INFINITY)),
+        registryPolicyName: registryPolicyName(policyName),
+        cloudflaredPolicyName: cloudflaredPolicyName(policyName),
         tokenReviewerName: reviewer,
         labels: { "app.kubernetes.io/managed-by": "gitops-platform", [STACK_LABEL]: labelValue },
     };

@@ -22,6 +22,7 @@ import {
 } from "../components/vault/readiness";
 import { registryPolicyName, registrySecretPath } from "../components/vault/policies";
 import { servicePlaceholderPath } from "../components/vault/ServiceSecretPlaceholder";
+import { cloudflareDns01SecretPath, cloudflaredPolicyName, cloudflareTunnelSecretPath, CLOUDFLARED_ROLE } from "../components/cloudflare/names";
 
 
 /** The Vault endpoint the vault provider uses: `vault:address`/`vault:token`/`vault:namespace`, else VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE. */
@@ -112,17 +113,31 @@ export interface PreflightNames {
     registryPolicyName: string;
     /** KV path of the registry secret (no mount, no `data/`). */
     registrySecretPath: string;
+    /** Vault policy of the cloudflared connector (with `cloudflare.enabled`). @default cloudflared-read-<stack> */
+    cloudflaredPolicyName?: string;
 }
 
 /** Every Vault path the stack writes or reads, with the capabilities it needs there (README "Before you start"). */
 export function stackCapabilities(cfg: PlatformConfig, names: PreflightNames): RequiredCapabilities {
+    // The Cloudflare tunnel: the connector's role and policy, the token (and DNS-01 token) in KV.
+    const cf = cfg.cloudflare.enabled;
     return requiredCapabilities({
         kvMount: cfg.vault.kvMount,
         manageKvMount: cfg.vault.manageKvMount,
         authMount: cfg.vault.kubernetesAuthMount,
-        roles: cfg.environments.map((e) => e.roleName),
-        policies: [...cfg.environments.map((e) => e.policyName), names.registryPolicyName],
+        roles: [...cfg.environments.map((e) => e.roleName), ...(cf ? [CLOUDFLARED_ROLE] : [])],
+        policies: [
+            ...cfg.environments.map((e) => e.policyName),
+            names.registryPolicyName,
+            ...(cf ? [names.cloudflaredPolicyName ?? cloudflaredPolicyName(cfg.stack)] : []),
+        ],
         registrySecretPath: names.registrySecretPath,
+        ownedSecretPaths: cf
+            ? [
+                  cloudflareTunnelSecretPath(cfg.pathPrefix, cfg.stack),
+                  ...(cfg.cloudflare.dns01Token ? [cloudflareDns01SecretPath(cfg.pathPrefix, cfg.stack)] : []),
+              ]
+            : [],
         placeholderPaths: cfg.vault.servicePlaceholders
             ? cfg.environments.flatMap((e) => cfg.services.map((s) => servicePlaceholderPath(cfg.pathPrefix, s.name, e.name)))
             : [],

@@ -63,3 +63,12 @@ export function registryReadPolicy(kvMount: string, secretPath: string): string 
         ``,
     ].join("\n");
 }
+
+/**
+ * Read access to exactly one KV v2 secret, `<mount>/data/<secretPath>`: no metadata, no list,
+ * nothing beside or below it. For the one workload that needs that secret (e.g. the cloudflared
+ * connector's tunnel token); `purpose` becomes the policy's comment.
+ */
+export function kvSecretReadPolicy(kvMount: string, secretPath: string, purpose: string): string {
+    return [`# gitops-platform: ${purpose}`, `path "${kvMount}/data/${secretPath}" {`, `  capabilities = ["read"]`, `}`, ``].join("\n");
+}

@@ -64,6 +64,8 @@ export interface VaultNeeds {
     registrySecretPath: string;
     /** KV paths (no mount, no `data/`) of the service secret placeholders it creates where missing. */
     placeholderPaths?: string[];
+    /** Other KV paths (no mount, no `data/`) of secrets it owns and writes like the registry secret (e.g. the Cloudflare tunnel token). */
+    ownedSecretPaths?: string[];
 }
 
 const CRUD: Capability[] = ["create", "read", "update", "delete"];
@@ -80,8 +82,10 @@ export function requiredCapabilities(n: VaultNeeds): RequiredCapabilities {
     req[`auth/${n.authMount}/config`] = ["create", "read", "update"];
     for (const r of n.roles) req[`auth/${n.authMount}/role/${r}`] = [...CRUD];
     for (const p of n.policies) req[`sys/policies/acl/${p}`] = [...CRUD];
-    req[`${n.kvMount}/data/${n.registrySecretPath}`] = [...CRUD];
-    req[`${n.kvMount}/metadata/${n.registrySecretPath}`] = [...CRUD];
+    for (const p of [n.registrySecretPath, ...(n.ownedSecretPaths ?? [])]) {
+        req[`${n.kvMount}/data/${p}`] = [...CRUD];
+        req[`${n.kvMount}/metadata/${p}`] = [...CRUD];
+    }
     // A placeholder is written with cas=0 (an existing secret answers "check-and-set mismatch", which
     // needs update too) and refreshed from its metadata; its data is never read.
     for (const p of n.placeholderPaths ?? []) {

@@ -83,6 +83,54 @@ export const MOCK_KV_VERSION = 3;
  */
 export const MOCK_ORGANIZATION = "organization";
 
+/** Token of the invoke that returns a Cloudflare tunnel's connector token. */
+export const CLOUDFLARE_TUNNEL_TOKEN_INVOKE = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken";
+/** Token of the invoke that lists Cloudflare API token permission groups. */
+export const CLOUDFLARE_PERMISSION_GROUPS_INVOKE = "cloudflare:index/getApiTokenPermissionGroupsList:getApiTokenPermissionGroupsList";
+/** Type of the Cloudflare API token resource. */
+export const CLOUDFLARE_API_TOKEN_TYPE = "cloudflare:index/apiToken:ApiToken";
+/** The connector token the mocks return for a tunnel id (a JWT-like value, as Cloudflare's starts with `eyJ`). */
+export function mockTunnelToken(tunnelId: string): string {
+    return `eyJhIjoibW9jay1hY2NvdW50In0.mock-connector-token-${tunnelId}`;
+}
+/** The value the mocks give every Cloudflare API token they create. */
+export const MOCK_CLOUDFLARE_API_TOKEN_VALUE = "mock-cloudflare-dns01-api-token-value";
+/**
+ * Permission groups the mocks list: the two zone groups the DNS-01 token needs, a look-alike at
+ * another scope and an unrelated one, so that picking by name alone would be caught.
+ */
+export const MOCK_PERMISSION_GROUPS = [
+    { id: "account-dns-write-id", name: "DNS Write", scopes: ["com.cloudflare.api.account"], category: "dns_and_zones", isSelectable: true },
+    { id: "4755a26eedb94da69e1066d98aa820be", name: "DNS Write", scopes: ["com.cloudflare.api.account.zone"], category: "dns_and_zones", isSelectable: true },
+    { id: "c8fed203ed3043cba015a93ad1616f1f", name: "Zone Read", scopes: ["com.cloudflare.api.account.zone"], category: "dns_and_zones", isSelectable: true },
+    { id: "82e64a83756745bbbb1c9c2701bf816b", name: "DNS Read", scopes: ["com.cloudflare.api.account.zone"], category: "dns_and_zones", isSelectable: true },
+];
+
+/** One invoke (data source call) as the mocks saw it. */
+export interface RecordedCall {
+    /** Function token, e.g. {@link CLOUDFLARE_TUNNEL_TOKEN_INVOKE}. */
+    token: string;
+    /** Arguments. */
+    inputs: Record<string, any>;
+    /** Provider reference the invoke was sent with (`<urn>::<id>`), if any. */
+    provider?: string;
+}
+
+/** Every invoke so far, in order. */
+export const calls: RecordedCall[] = [];
+
+/** What the mocks answer an invoke: the Cloudflare data sources the program reads, else its arguments. */
+function callResult(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    calls.push({ token: args.token, inputs: args.inputs, provider: args.provider });
+    if (args.token === CLOUDFLARE_TUNNEL_TOKEN_INVOKE) {
+        return { ...args.inputs, token: mockTunnelToken(String(args.inputs.tunnelId)) };
+    }
+    if (args.token === CLOUDFLARE_PERMISSION_GROUPS_INVOKE) {
+        return { results: MOCK_PERMISSION_GROUPS };
+    }
+    return { ...args.inputs };
+}
+
 /** Default states the mocks return for resources whose outputs the program reads. */
 function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
     const state: Record<string, any> = { ...args.inputs };
@@ -108,6 +156,9 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.version = MOCK_KV_VERSION;
         state.sha256 = "0".repeat(64);
     }
+    if (args.type === CLOUDFLARE_API_TOKEN_TYPE) {
+        state.value = MOCK_CLOUDFLARE_API_TOKEN_VALUE;
+    }
     if (args.type === "vault:index/authBackend:AuthBackend" || args.type === "vault:index/mount:Mount") {
         state.path = args.inputs.path;
     }
@@ -119,7 +170,7 @@ export async function installMocks(stack = "dev", preview = false): Promise<void
     await pulumi.runtime.setMocks(
         {
             newResource: (args) => ({ id: `${args.name}-id`, state: stateFor(args) }),
-            call: (args) => ({ ...args.inputs }),
+            call: callResult,
         },
         "gitops-platform",
         stack,

@@ -14,7 +14,7 @@ import { ConfigError, parseStackConfig } from "../../stacks/config";
 import { createProviders } from "../../stacks/providers";
 
 /** `ProviderArgs` of an installed SDK, read from its typings: argument name → declared type. */
-function sdkProviderArgs(pkg: "kubernetes" | "vault"): Map<string, string> {
+function sdkProviderArgs(pkg: "kubernetes" | "vault" | "cloudflare"): Map<string, string> {
     const text = fs.readFileSync(path.join(ROOT, "node_modules", "@pulumi", pkg, "provider.d.ts"), "utf8");
     const body = text.slice(text.indexOf("export interface ProviderArgs {"));
     const block = body.slice(0, body.indexOf("\n}"));
@@ -22,7 +22,7 @@ function sdkProviderArgs(pkg: "kubernetes" | "vault"): Map<string, string> {
     for (const m of block.matchAll(/^ {4}(\w+)\?: (.+);$/gm)) {
         args.set(m[1], m[2]);
     }
-    assert.ok(args.size > 10, `read ProviderArgs of @pulumi/${pkg}`);
+    assert.ok(args.size >= (pkg === "cloudflare" ? 5 : 10), `read ProviderArgs of @pulumi/${pkg}`);
     return args;
 }
 
@@ -259,4 +259,25 @@ test("the committed stack files use only provider settings the SDKs accept", () 
     for (const stack of ["dev", "prod"]) {
         parseStackConfig(stackConfig(stack, { [`${P}gitlabToken`]: "t" }), new Set([`${P}gitlabToken`]), stack);
     }
+});
+
+test("cloudflare: every ProviderArgs setting reaches the provider, credentials as secrets; none without cloudflare.enabled", async () => {
+    const args = [...sdkProviderArgs("cloudflare")];
+    const secret = new Set(["apiKey", "apiToken", "apiUserServiceKey"]);
+    const raw = Object.fromEntries(args.map(([name]) => [`cloudflare:${name}`, `cloudflare-${name}-value-123`]));
+    recorded.length = 0;
+    pulumi.runtime.setAllConfig(raw, ["cloudflare:apiToken"]);
+    createProviders();
+    await settle();
+    assert.equal(recorded.filter((r) => r.type === "pulumi:providers:cloudflare").length, 0, "no cloudflare provider unless asked for");
+    recorded.length = 0;
+    createProviders({ cloudflare: true });
+    await settle();
+    const p = one("pulumi:providers:cloudflare", "cloudflare");
+    for (const [name] of args) {
+        assert.equal(p.inputs[name], `cloudflare-${name}-value-123`, `cloudflare:${name} reaches the provider`);
+        assert.equal(isSecretAt(p.wire, name), secret.has(name), `cloudflare:${name} is ${secret.has(name) ? "" : "not "}a secret on the wire`);
+    }
+    const leaks = clearStrings(p.wire).filter((s) => [...secret].some((n) => s.value.includes(`cloudflare-${n}-value-123`)));
+    assert.deepEqual(leaks, []);
 });

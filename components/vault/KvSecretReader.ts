@@ -1,0 +1,70 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { durationToSeconds } from "./duration";
+import { kvSecretReadPolicy } from "./policies";
+import { requireProvider } from "../requireProvider";
+
+/** Arguments of {@link KvSecretReader}. */
+export interface KvSecretReaderArgs {
+    /** KV v2 mount path (an Output ties the policy to the mount's creation). */
+    kvMount: pulumi.Input<string>;
+    /** KV path (no mount, no `data/`) of the one secret, e.g. `<prefix>/platform/stacks/dev/cloudflare-tunnel`. */
+    secretPath: string;
+    /** What the secret is for, written as the policy's comment. */
+    purpose: string;
+    /** Policy name, e.g. `cloudflared-read-dev`. */
+    policyName: string;
+    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
+    authMount: pulumi.Input<string>;
+    /** Role name, e.g. `cloudflared`. */
+    roleName: string;
+    /** The one ServiceAccount that may log in, e.g. `cloudflared`. */
+    serviceAccount: string;
+    /** Its namespace, e.g. `poc-cloudflared`. */
+    namespace: string;
+    /** Audience the login JWT must carry, e.g. `vault`. */
+    audience: string;
+    /** Token TTL as a duration, e.g. `1h`. */
+    tokenTtl: string;
+}
+
+/**
+ * Read access to one KV v2 secret for one workload: a policy that reads `<mount>/data/<path>` and
+ * nothing else, and a Kubernetes auth role bound to exactly one ServiceAccount in one namespace
+ * with only that policy. Needs an explicit `vault` provider in its resource options
+ * (`{ providers: { vault } }`); its children inherit it.
+ */
+export class KvSecretReader extends pulumi.ComponentResource {
+    /** Name of the policy. */
+    public readonly policyName: pulumi.Output<string>;
+    /** Name of the Kubernetes auth role. */
+    public readonly roleName: pulumi.Output<string>;
+
+    constructor(name: string, args: KvSecretReaderArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:vault:KvSecretReader", name, {}, opts);
+        requireProvider(this, "vault");
+        const child = { parent: this };
+
+        const policy = new vault.Policy(
+            `${name}-policy`,
+            { name: args.policyName, policy: pulumi.output(args.kvMount).apply((m) => kvSecretReadPolicy(m, args.secretPath, args.purpose)) },
+            child,
+        );
+        const role = new vault.kubernetes.AuthBackendRole(
+            `${name}-role`,
+            {
+                backend: args.authMount,
+                roleName: args.roleName,
+                boundServiceAccountNames: [args.serviceAccount],
+                boundServiceAccountNamespaces: [args.namespace],
+                audience: args.audience,
+                tokenPolicies: [policy.name],
+                tokenTtl: durationToSeconds(args.tokenTtl),
+            },
+            child,
+        );
+        this.policyName = policy.name;
+        this.roleName = role.roleName;
+        this.registerOutputs({ policyName: this.policyName, roleName: this.roleName });
+    }
+}
