@@ -284,7 +284,7 @@ KCFG
     spawn kube-controller-manager "$BIN/kube-controller-manager" \
       --kubeconfig="$kubeconfig" --authentication-kubeconfig="$kubeconfig" --authorization-kubeconfig="$kubeconfig" \
       --bind-address=127.0.0.1 --secure-port=0 --leader-elect=false \
-      --controllers=namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller \
+      --controllers=namespace-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,resourcequota-controller \
       --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
       --use-service-account-credentials=false
     wait_for kube-controller-manager 60 "${kcurl[@]}" "$server/api/v1/namespaces/default/serviceaccounts/default"

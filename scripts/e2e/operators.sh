@@ -81,9 +81,11 @@ wait_running() { # name, seconds, grep pattern in its log that says it is up
   log "$name running ($(( SECONDS - t0 ))s)"
 }
 
-apply_crds() { # directory
-  kubectl apply --server-side --force-conflicts -f "$1" >/dev/null
-  kubectl wait --for condition=established --timeout=60s -f "$1" >/dev/null
+apply_crds() { # directory: its CRD manifests (not a kustomization.yaml next to them)
+  local f files=()
+  for f in "$1"/*.yaml; do [[ $(basename "$f") == kustomization.yaml ]] || files+=(-f "$f"); done
+  kubectl apply --server-side --force-conflicts "${files[@]}" >/dev/null
+  kubectl wait --for condition=established --timeout=60s "${files[@]}" >/dev/null
 }
 
 start_vso() {
