@@ -132,6 +132,7 @@ YAML
   [[ "${E2E_APPSET_PROGRESSIVE:-0}" == 1 ]] && progressive=(--enable-progressive-syncs)
   spawn appset "$DIR/argocd-applicationset-controller" --kubeconfig "$DIR/appset.kubeconfig" \
     --namespace "$ARGO_NS" --enable-leader-election=false --metrics-addr 127.0.0.1:0 --probe-addr 127.0.0.1:0 \
+    --webhook-addr 127.0.0.1:0 \
     --loglevel info "${progressive[@]}"
   wait_running appset 60 'Starting workers|Starting Controller'
   log "ApplicationSet controller (Argo CD v$ARGOCD_VERSION) in $ARGO_NS as $sa${progressive:+, progressive syncs on} (log $DIR/logs/appset.log)"

@@ -144,6 +144,13 @@ steps_ok() {
                         elif (.application | startswith("auth-service-")) then "2" else "3" end))' <<<"$APPSET_STATUS" >/dev/null
 }
 check "RollingSync: wave 0 → step 1, wave 1 → step 2, wave 2 → step 3 for all ${#ENVS[@]} environments" steps_ok
+# Nothing syncs them here (no application controller): the controller releases step 1 only and
+# holds the later steps until step 1's Applications are healthy, which is the order promised.
+order_ok() {
+  jq -e '(.status.applicationStatus // []) as $s | ($s | length) > 0 and
+    all($s[]; if .step == "1" then .status == "Pending" else .status == "Waiting" end)' <<<"$APPSET_STATUS" >/dev/null
+}
+check "RollingSync order: step 1 released (Pending), steps 2 and 3 held (Waiting) until step 1 is healthy" order_ok
 check "with RollingSync the generated Applications carry no automated sync (the controller drives it)" \
   jq -e '[.items[].spec.syncPolicy.automated // empty] | length == 0' <<<"$APPS"
 
