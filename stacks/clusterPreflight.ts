@@ -16,6 +16,7 @@ import { previewAppliedObjects } from "../components/argocd/PreviewEnvironments"
 import { previewNamespace } from "./schema";
 import { vsoAppliedObjects } from "../components/vso/VaultSecretsOperator";
 import { cloudflaredNamespace } from "./cloudflareConfig";
+import { imageUpdaterAppliedObjects } from "../components/image-updater/specs";
 import {
     apiStatus,
     clientNode,
@@ -167,6 +168,13 @@ export function installationObjects(cfg: PlatformConfig): InstallationObject[] {
             ? previewAppliedObjects(cfg.argocd.namespace, project, previewNamespace(cfg)).map((o) => ({ ...o, key: "gitops-platform:argocd.namespace" }))
             : []),
         ...vsoAppliedObjects(cfg.vso.namespace).map((o) => ({ ...o, key: "gitops-platform:vso.namespace" })),
+        ...(cfg.imageUpdater.enabled
+            ? imageUpdaterAppliedObjects(
+                  cfg.argocd.namespace,
+                  project,
+                  cfg.imageUpdater.images.map((i) => i.service),
+              ).map((o) => ({ ...o, key: "gitops-platform:argocd.namespace" }))
+            : []),
     ];
 }
 
