@@ -3,7 +3,8 @@
  * as the cluster has them, so that the preview says what the stack will not do: create a missing
  * ServiceAccount, or keep an entry in a list another manager (Helm, Argo CD) owns (warnings); the
  * environment namespaces, and the objects the stack applies into the Argo CD and VSO namespaces
- * (repo-creds Secret, AppProject, ApplicationSet, default VaultConnection), none of which may
+ * (repo-creds Secret, AppProject, ApplicationSet, default VaultConnection; with Image Updater its
+ * ImageUpdaters and the Argo CD namespace's VaultAuth and VaultStaticSecret), none of which may
  * belong to another stack (an error: the provider force-applies, so it would silently take them
  * over). The Kubernetes provider reports an unreachable cluster itself.
  */

@@ -284,7 +284,12 @@ const imageRepository = z
 
 const imageUpdater = z.strictObject({
     enabled: z.boolean({ error: "must be true or false, e.g. gitops-platform:imageUpdater.enabled: true" }).default(false),
-    chartVersion: chartVersion.default("1.2.4"),
+    /** A 1.x chart: v1 works only through ImageUpdater resources (0.x read annotations on Applications). */
+    chartVersion: chartVersion
+        .refine((v) => /^v?1\./.test(v), {
+            error: "must be a 1.x chart (Image Updater v1, configured by ImageUpdater resources; 0.x read Application annotations), e.g. 1.2.4",
+        })
+        .default("1.2.4"),
     chartRepo: url("Helm repository of the argocd-image-updater chart").default("https://argoproj.github.io/argo-helm"),
     images: z.array(z.strictObject({ service: label("service name"), image: imageRepository })).default([]),
 });

@@ -196,6 +196,7 @@ const BAD: [string, (c: Record<string, any>) => void, string, string][] = [
         "lowercase path",
     ],
     ["image updater chart version range", (c) => (c.imageUpdater = { chartVersion: "1.x" }), "imageUpdater.chartVersion", "pinned"],
+    ["image updater chart 0.x (annotations)", (c) => (c.imageUpdater = { chartVersion: "0.12.3" }), "imageUpdater.chartVersion", "must be a 1.x chart"],
     ["imageConstraint with ':'", (c) => (c.environments = { prod: { imageConstraint: "1.2:3" } }), "environments.prod.imageConstraint", "semver constraint like ~0"],
     ["imageConstraint not text", (c) => (c.environments = { prod: { imageConstraint: 1 } }), "environments.prod.imageConstraint", "as text"],
     ["imageConstraint empty", (c) => (c.environments = { prod: { imageConstraint: " " } }), "environments.prod.imageConstraint", "must not be empty"],
