@@ -102,6 +102,7 @@ const EXAMPLES: Record<string, string> = {
     imageUpdater:
         "gitops-platform:imageUpdater:\n  enabled: true\n  chartVersion: 1.2.4\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
     "imageUpdater.enabled": "gitops-platform:imageUpdater:\n  enabled: true",
+    "imageUpdater.install": "# the updater is installed outside this stack:\ngitops-platform:imageUpdater:\n  enabled: true\n  install: false",
     "imageUpdater.chartVersion": "gitops-platform:imageUpdater:\n  chartVersion: 1.2.4",
     "imageUpdater.chartRepo": "gitops-platform:imageUpdater:\n  chartRepo: https://argoproj.github.io/argo-helm",
     "imageUpdater.images":

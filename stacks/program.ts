@@ -360,6 +360,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             "image-updater",
             {
                 namespace: argocdNamespace,
+                install: iu.install,
                 chartVersion: iu.chartVersion,
                 chartRepo: iu.chartRepo,
                 registries: registriesConf({ namespace: argocdNamespace, gitlabRegistry, authenticated }),

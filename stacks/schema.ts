@@ -284,6 +284,8 @@ const imageRepository = z
 
 const imageUpdater = z.strictObject({
     enabled: z.boolean({ error: "must be true or false, e.g. gitops-platform:imageUpdater.enabled: true" }).default(false),
+    /** Install the chart with Helm; false: the updater runs already (its ImageUpdaters and regsecret are still managed). */
+    install: z.boolean({ error: "must be true or false, e.g. gitops-platform:imageUpdater.install: false" }).default(true),
     /** A 1.x chart: v1 works only through ImageUpdater resources (0.x read annotations on Applications). */
     chartVersion: chartVersion
         .refine((v) => /^v?1\./.test(v), {

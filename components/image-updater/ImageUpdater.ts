@@ -9,6 +9,8 @@ import { ConstrainedEnvironment, IMAGE_UPDATER_API_VERSION, RegistryConfEntry, i
 export interface ImageUpdaterArgs {
     /** Argo CD namespace: the updater runs there and its ImageUpdater resources select the Applications there, e.g. `argocd`. */
     namespace: string;
+    /** Install the chart with Helm: true, or false when the updater (and its CRD) is installed already. */
+    install: boolean;
     /** Pinned `argocd-image-updater` chart version (1.x: CRD-based), e.g. `1.2.4`. */
     chartVersion: string;
     /** Helm repository of the chart, e.g. `https://argoproj.github.io/argo-helm`. */
@@ -28,7 +30,7 @@ export interface ImageUpdaterArgs {
 }
 
 /**
- * Argo CD Image Updater v1: its Helm release in the Argo CD namespace (CRDs kept on uninstall,
+ * Argo CD Image Updater v1: its Helm release (when `install`) in the Argo CD namespace (CRDs kept on uninstall,
  * registries configured) and one `ImageUpdater` per image that moves the Applications
  * `<service>-<env>` to the newest tag matching the environment's semver constraint, written back
  * as Helm parameters on the Application (method `argocd`; the ApplicationSet ignores them, see
@@ -43,22 +45,32 @@ export class ImageUpdater extends pulumi.ComponentResource {
         super("gitops-platform:image-updater:ImageUpdater", name, {}, opts);
         requireProvider(this, "kubernetes");
 
-        const release = pinnedRelease(
-            `${name}-release`,
-            {
-                releaseName: "argocd-image-updater",
-                chart: "argocd-image-updater",
-                version: args.chartVersion,
-                repo: args.chartRepo,
-                namespace: args.namespace,
-                values: {
-                    // The CRD stays when the release goes: removing it would delete every ImageUpdater.
-                    crds: { install: true, keep: true },
-                    config: { registries: args.registries },
+        let release: k8s.helm.v3.Release | undefined;
+        if (args.install) {
+            release = pinnedRelease(
+                `${name}-release`,
+                {
+                    releaseName: "argocd-image-updater",
+                    chart: "argocd-image-updater",
+                    version: args.chartVersion,
+                    repo: args.chartRepo,
+                    namespace: args.namespace,
+                    values: {
+                        // The CRD stays when the release goes: removing it would delete every ImageUpdater.
+                        crds: { install: true, keep: true },
+                        config: { registries: args.registries },
+                    },
                 },
-            },
-            { parent: this, dependsOn: args.dependsOn },
-        );
+                { parent: this, dependsOn: args.dependsOn },
+            );
+        } else {
+            pulumi.log.warn(
+                `Argo CD Image Updater is installed outside this stack (gitops-platform:imageUpdater.install false): set its ` +
+                    `registries (chart value config.registries, ConfigMap argocd-image-updater-config registries.conf) to ` +
+                    JSON.stringify(args.registries),
+                this,
+            );
+        }
 
         this.imageUpdaterNames = [];
         for (const img of args.images) {
@@ -76,7 +88,7 @@ export class ImageUpdater extends pulumi.ComponentResource {
                     },
                     spec: imageUpdaterSpec({ service: img.service, image: img.image, environments: args.environments }),
                 },
-                { parent: this, dependsOn: [release] },
+                { parent: this, dependsOn: release ? [release] : args.dependsOn },
             );
             this.imageUpdaterNames.push(crName);
         }
