@@ -3,7 +3,8 @@
  * as the cluster has them, so that the preview says what the stack will not do: create a missing
  * ServiceAccount, or keep an entry in a list another manager (Helm, Argo CD) owns (warnings); the
  * environment namespaces, and the objects the stack applies into the Argo CD and VSO namespaces
- * (repo-creds Secret, AppProject, ApplicationSet, default VaultConnection), none of which may
+ * (repo-creds Secret, AppProject, ApplicationSet, default VaultConnection; with Image Updater its
+ * ImageUpdaters and the Argo CD namespace's VaultAuth and VaultStaticSecret), none of which may
  * belong to another stack (an error: the provider force-applies, so it would silently take them
  * over). The Kubernetes provider reports an unreachable cluster itself.
  */
@@ -16,6 +17,7 @@ import { previewAppliedObjects } from "../components/argocd/PreviewEnvironments"
 import { previewNamespace } from "./schema";
 import { vsoAppliedObjects } from "../components/vso/VaultSecretsOperator";
 import { cloudflaredNamespace } from "./cloudflareConfig";
+import { imageUpdaterAppliedObjects } from "../components/image-updater/specs";
 import {
     apiStatus,
     clientNode,
@@ -167,6 +169,13 @@ export function installationObjects(cfg: PlatformConfig): InstallationObject[] {
             ? previewAppliedObjects(cfg.argocd.namespace, project, previewNamespace(cfg)).map((o) => ({ ...o, key: "gitops-platform:argocd.namespace" }))
             : []),
         ...vsoAppliedObjects(cfg.vso.namespace).map((o) => ({ ...o, key: "gitops-platform:vso.namespace" })),
+        ...(cfg.imageUpdater.enabled
+            ? imageUpdaterAppliedObjects(
+                  cfg.argocd.namespace,
+                  project,
+                  cfg.imageUpdater.images.map((i) => i.service),
+              ).map((o) => ({ ...o, key: "gitops-platform:argocd.namespace" }))
+            : []),
     ];
 }
 

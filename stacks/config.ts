@@ -6,7 +6,7 @@
  * `cloudflare:*` are checked in the same pass (providerSettings.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { configSchema, RawPlatformConfig, SECRET_PATHS, TOP_LEVEL_KEYS } from "./schema";
+import { configSchema, defaultImageConstraint, RawPlatformConfig, SECRET_PATHS, TOP_LEVEL_KEYS } from "./schema";
 import { exampleFor } from "./examples";
 import { isSecretConfig } from "./runtimeConfig";
 import { providerConfigProblems } from "./providerSettings";
@@ -26,6 +26,8 @@ export interface EnvironmentConfig {
     policyName: string;
     /** Vault Kubernetes auth role name, `<namespace>-default`. */
     roleName: string;
+    /** Semver constraint Argo CD Image Updater applies here: `imageConstraint`, else `defaultImageConstraint(name)`. */
+    imageConstraint: string;
 }
 
 /** The validated stack config with defaults applied and secrets wrapped as Pulumi secrets. */
@@ -42,8 +44,15 @@ export interface PlatformConfig extends Omit<RawPlatformConfig, "environments" |
     gitlabToken?: pulumi.Output<string>;
     /** Git read token for Argo CD repo-creds when no deploy token is managed (secret). */
     argocdRepoToken?: pulumi.Output<string>;
-    /** Static registry credentials; the password is secret. */
+    /** Static registry credentials (`registry.server/username/password`); the password is secret. */
     registry?: { server: string; username: string; password: pulumi.Output<string> };
+    /**
+     * Registry credentials that already live in Vault (`registry.vault`): KV v2 mount (default
+     * `vault.kvMount`) and path of a secret with REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD.
+     */
+    registryVault?: { mount: string; path: string };
+    /** A registry mirror (`registry.mirror`): host, and its login unless it comes from `registryVault`; the password is secret. */
+    registryMirror?: { server: string; username?: string; password?: pulumi.Output<string> };
 }
 
 /** One problem found in the stack config. */
@@ -247,6 +256,7 @@ function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
             serviceAccounts: ["default", ...e.serviceAccounts.filter((sa) => sa !== "default")],
             policyName: `${namespace}-read`,
             roleName: `${namespace}-default`,
+            imageConstraint: e.imageConstraint ?? defaultImageConstraint(name),
         };
     });
     const { gitlabToken, argocdRepoToken, registry, protect, environments: _e, ...rest } = c;
@@ -258,7 +268,18 @@ function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
         protect: protect ?? /(^|[-_.])prod(uction)?($|[-_.])/.test(stack),
         gitlabToken: gitlabToken === undefined ? undefined : pulumi.secret(gitlabToken),
         argocdRepoToken: argocdRepoToken === undefined ? undefined : pulumi.secret(argocdRepoToken),
-        registry: registry === undefined ? undefined : { ...registry, password: pulumi.secret(registry.password) },
+        registry:
+            registry?.server !== undefined && registry.username !== undefined && registry.password !== undefined
+                ? { server: registry.server, username: registry.username, password: pulumi.secret(registry.password) }
+                : undefined,
+        registryVault: registry?.vault ? { mount: registry.vault.mount ?? c.vault.kvMount, path: registry.vault.path } : undefined,
+        registryMirror: registry?.mirror
+            ? {
+                  server: registry.mirror.server,
+                  username: registry.mirror.username,
+                  password: registry.mirror.password === undefined ? undefined : pulumi.secret(registry.mirror.password),
+              }
+            : undefined,
     };
 }
 

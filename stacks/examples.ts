@@ -9,7 +9,8 @@ const EXAMPLES: Record<string, string> = {
     "environments.<env>.namespace": "gitops-platform:environments:\n  dev:\n    namespace: poc-dev",
     "environments.<env>.serviceAccounts": "gitops-platform:environments:\n  dev:\n    serviceAccounts: [default, deployer]",
     "environments.<env>.serviceAccounts[]": "gitops-platform:environments:\n  dev:\n    serviceAccounts: [default, deployer]",
-    "environments.<env>.imageConstraint": "gitops-platform:environments:\n  prod: {}",
+    "environments.<env>.imageConstraint":
+        "gitops-platform:environments:\n  dev:\n    imageConstraint: ~0-0   # 0.x, pre-releases included\n  prod:\n    imageConstraint: ~0     # stable 0.x only",
     services: "gitops-platform:services:\n  - name: api-gateway\n    syncWave: 1",
     "services[]": "gitops-platform:services:\n  - name: api-gateway\n    repo: api-gateway\n    syncWave: 1",
     "services[].name": "gitops-platform:services:\n  - name: api-gateway",
@@ -33,6 +34,19 @@ const EXAMPLES: Record<string, string> = {
     "registry.server": "gitops-platform:registry:\n  server: registry.example.com",
     "registry.username": "gitops-platform:registry:\n  username: puller",
     "registry.password": "pulumi config set --secret --path 'gitops-platform:registry.password' <password>",
+    "registry.vault":
+        "# credentials already in Vault (fields REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD):\n" +
+        "gitops-platform:registry:\n  vault:\n    mount: kv\n    path: container-register",
+    "registry.vault.path": "gitops-platform:registry:\n  vault:\n    path: container-register",
+    "registry.vault.mount": "gitops-platform:registry:\n  vault:\n    mount: kv\n    path: container-register",
+    "registry.mirror":
+        "gitops-platform:registry:\n  mirror:\n    server: mirror.example.com\n    username: puller\n" +
+        "# and the password as a secret:\npulumi config set --secret --path 'gitops-platform:registry.mirror.password' <password>\n" +
+        "# with registry.vault: only the host; the login comes from MIRROR_USERNAME / MIRROR_PASSWORD of the Vault secret\n" +
+        "gitops-platform:registry:\n  vault:\n    path: container-register\n  mirror:\n    server: mirror.example.com",
+    "registry.mirror.server": "gitops-platform:registry:\n  mirror:\n    server: mirror.example.com",
+    "registry.mirror.username": "gitops-platform:registry:\n  mirror:\n    server: mirror.example.com\n    username: puller",
+    "registry.mirror.password": "pulumi config set --secret --path 'gitops-platform:registry.mirror.password' <password>",
     vault: "gitops-platform:vault:\n  kvMount: secret\n  pathPrefix: gitops-poc-dzha\n  kubernetesAuthMount: kubernetes",
     "vault.kvMount": "gitops-platform:vault:\n  kvMount: secret",
     "vault.manageKvMount": "gitops-platform:vault:\n  manageKvMount: false",
@@ -85,9 +99,20 @@ const EXAMPLES: Record<string, string> = {
     "vso.refreshAfter": "gitops-platform:vso:\n  refreshAfter: 1h",
     "vso.waitForSync": "gitops-platform:vso:\n  waitForSync: true",
     "vso.syncTimeout": "gitops-platform:vso:\n  syncTimeout: 3m",
-    imageUpdater: "gitops-platform:imageUpdater:\n  enabled: false",
-    "imageUpdater.enabled": "gitops-platform:imageUpdater:\n  enabled: false",
-    "imageUpdater.images[]": "gitops-platform:imageUpdater:\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
+    imageUpdater:
+        "gitops-platform:imageUpdater:\n  enabled: true\n  chartVersion: 1.2.4\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
+    "imageUpdater.enabled": "gitops-platform:imageUpdater:\n  enabled: true",
+    "imageUpdater.install": "# the updater is installed outside this stack:\ngitops-platform:imageUpdater:\n  enabled: true\n  install: false",
+    "imageUpdater.chartVersion": "gitops-platform:imageUpdater:\n  chartVersion: 1.2.4",
+    "imageUpdater.chartRepo": "gitops-platform:imageUpdater:\n  chartRepo: https://argoproj.github.io/argo-helm",
+    "imageUpdater.images":
+        "gitops-platform:imageUpdater:\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
+    "imageUpdater.images[]":
+        "gitops-platform:imageUpdater:\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
+    "imageUpdater.images[].service":
+        "gitops-platform:services:\n  - name: api-gateway\ngitops-platform:imageUpdater:\n  images:\n    - service: api-gateway   # a name listed in services\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway",
+    "imageUpdater.images[].image":
+        "gitops-platform:imageUpdater:\n  images:\n    - service: api-gateway\n      image: registry.gitlab.com/gitops-poc-dzha/api-gateway   # no tag: the version comes from imageConstraint",
     cloudflare:
         "gitops-platform:cloudflare:\n  enabled: true\n  accountId: 0123456789abcdef0123456789abcdef\n  zoneId: fedcba9876543210fedcba9876543210\n" +
         "  zoneName: example.com\n  tunnelName: minikube-dev\n  routes:\n    - hostname: app.example.com\n      service: http://api-gateway.poc-dev.svc.cluster.local:80\n" +

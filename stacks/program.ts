@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentConfig, PlatformConfig } from "./config";
-import { previewNamespace } from "./schema";
+import { defaultImageConstraint, previewNamespace } from "./schema";
 import { Providers } from "./providers";
 import { VaultPlatform } from "../components/vault/VaultPlatform";
 import { EnvironmentAccess } from "../components/vault/EnvironmentAccess";
@@ -23,6 +23,14 @@ import { CloudflareTunnel } from "../components/cloudflare/CloudflareTunnel";
 import { CloudflaredConnector } from "../components/cloudflare/CloudflaredConnector";
 import { cloudflareDns01SecretPath, cloudflareTunnelSecretPath, CLOUDFLARED_NAME, CLOUDFLARED_ROLE } from "../components/cloudflare/names";
 import { cloudflaredNamespace } from "./cloudflareConfig";
+import { RegistryReaderRole } from "../components/vault/RegistryReaderRole";
+import { RegistryPullSecret } from "../components/kubernetes/RegistryPullSecret";
+import type { RegistrySecretSource } from "../components/kubernetes/registrySecretSpec";
+import { ImageUpdater } from "../components/image-updater/ImageUpdater";
+import { REGSECRET_SYNC_NAME, imageRegistryHost, registriesConf, regsecretRoleName } from "../components/image-updater/specs";
+import { registryDockerConfigTemplate, registrySourceFingerprint } from "../components/registry/vaultSourceTemplate";
+import { gitlabRegistryHost } from "../components/registry/gitlabRegistryHost";
+import { isDockerHub } from "../components/registry/dockerConfig";
 import type { StackIdentity } from "./stackIdentity";
 import type { VaultInventory } from "../components/vault/inventory";
 
@@ -32,7 +40,10 @@ export interface PlatformOutputs {
     namespaces: Record<string, string>;
     /** Environment name → Vault policy and role names. */
     vault: Record<string, { policy: pulumi.Output<string>; role: pulumi.Output<string> }>;
-    /** Full Vault API path of this stack's registry credentials (`<mount>/data/<prefix>/platform/stacks/<stack>/registry`). */
+    /**
+     * Full Vault API path of the registry credentials: this stack's (`<mount>/data/<prefix>/platform/stacks/<stack>/registry`),
+     * or the existing secret of `registry.vault` (`<mount>/data/<path>`).
+     */
     registrySecretPath: pulumi.Output<string>;
     /** Kubernetes auth mount path. */
     vaultAuthMount: pulumi.Output<string>;
@@ -69,6 +80,10 @@ export interface PlatformOutputs {
  */
 export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: StackIdentity, existing: VaultInventory = {}): PlatformOutputs {
     const v = cfg.vault;
+    // Registry credentials that already live in Vault (registry.vault): VSO renders regsecret from
+    // their REGISTRY_* fields; the stack writes no registry secret and makes no registry deploy token.
+    const source = cfg.registryVault;
+    const sourceTemplate = source ? registryDockerConfigTemplate(cfg.registryMirror?.server) : undefined;
 
     // Components get the explicit providers they need as resource options; their children inherit them.
     const platform = new VaultPlatform(
@@ -81,7 +96,8 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             kubernetesHost: v.kubernetesHost,
             kubernetesCaCert: v.kubernetesCaCert,
             tokenReviewerNamespace: v.tokenReviewerNamespace,
-            registrySecretPath: id.registrySecretPath,
+            registrySecretPath: source ? source.path : id.registrySecretPath,
+            registryKvMount: source?.mount,
             registryPolicyName: id.registryPolicyName,
             tokenReviewerName: id.tokenReviewerName,
             ownerLabels: id.labels,
@@ -93,11 +109,12 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         { providers: { kubernetes: providers.kubernetes, vault: providers.vault } },
     );
 
-    // Deploy tokens are managed when gitlab.deployToken is set (the schema then requires gitlabToken).
+    // Deploy tokens are managed when gitlab.deployToken is set (the schema then requires gitlabToken);
+    // the registry's only without registry.vault.
     const deployToken = cfg.gitlab.deployToken;
     const apiToken = deployToken ? cfg.gitlabToken : undefined;
     const registryGitLab =
-        deployToken && apiToken
+        deployToken && apiToken && !source
             ? {
                   host: cfg.gitlab.host,
                   apiUrl: cfg.gitlab.apiUrl,
@@ -107,13 +124,29 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                   apiToken,
               }
             : undefined;
-    const registry = new RegistryCredentials("registry", {
-        gitlab: registryGitLab,
-        staticCredentials: cfg.registry ? [cfg.registry] : undefined,
-        kvMount: platform.kvMount,
-        secretPath: id.registrySecretPath,
-        owner: id.owner,
-    });
+    const mirror = cfg.registryMirror;
+    const statics = [
+        ...(cfg.registry ? [cfg.registry] : []),
+        ...(mirror?.username !== undefined && mirror.password !== undefined ? [{ server: mirror.server, username: mirror.username, password: mirror.password }] : []),
+    ];
+    const registry = source
+        ? undefined
+        : new RegistryCredentials("registry", {
+              gitlab: registryGitLab,
+              staticCredentials: statics.length > 0 ? statics : undefined,
+              kvMount: platform.kvMount,
+              secretPath: id.registrySecretPath,
+              owner: id.owner,
+          });
+    // Where every regsecret (environments, Argo CD namespace) comes from.
+    const registrySource: RegistrySecretSource = source
+        ? {
+              mount: source.mount,
+              path: source.path,
+              template: { text: sourceTemplate!, fingerprint: registrySourceFingerprint(source.mount, source.path, sourceTemplate!) },
+          }
+        : { mount: platform.kvMount, path: platform.registrySecretPath, version: registry!.kvVersion };
+    const syncTimeoutSeconds = cfg.vso.waitForSync ? durationToSeconds(cfg.vso.syncTimeout) : undefined;
 
     const vso = new VaultSecretsOperator(
         "vso",
@@ -161,11 +194,12 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                 vaultRole: ea.roleName,
                 vaultAuthMount: platform.authMount,
                 audiences: [v.audience],
-                kvMount: platform.kvMount,
-                registrySecretPath: platform.registrySecretPath,
-                registrySecretVersion: registry.kvVersion,
+                kvMount: registrySource.mount,
+                registrySecretPath: registrySource.path,
+                registrySecretVersion: registrySource.version,
+                registryTemplate: registrySource.template,
                 refreshAfter: cfg.vso.refreshAfter,
-                syncTimeoutSeconds: cfg.vso.waitForSync ? durationToSeconds(cfg.vso.syncTimeout) : undefined,
+                syncTimeoutSeconds,
                 serviceAccounts: env.serviceAccounts,
                 labels: id.labels,
                 protect: cfg.protect,
@@ -204,6 +238,8 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
               }
             : undefined;
     const repoPrefix = `https://${cfg.gitlab.host}/${cfg.gitlab.group}`;
+    const iu = cfg.imageUpdater;
+    const imageUpdated = iu.enabled ? iu.images.flatMap((i) => cfg.environments.map((e) => `${i.service}-${e.name}`)) : [];
     const project = cfg.argocd.project ?? cfg.namespacePrefix;
     const ciAccount = cfg.argocd.ciAccount;
     // The GitLab webhook secret exists before Argo CD's values (argocd-secret webhook.gitlab.secret)
@@ -234,6 +270,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
             labels: id.labels,
             ciAccount: ciAccount.enabled ? { name: ciAccount.name } : undefined,
             gitlabWebhookSecret: webhookSecret?.value,
+            imageUpdatedApplications: imageUpdated,
         },
         { providers: { kubernetes: providers.kubernetes } },
     );
@@ -279,6 +316,63 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                   { providers: { kubernetes: providers.kubernetes, vault: providers.vault } },
               )
             : undefined;
+
+    // Argo CD Image Updater (issue 11.1): regsecret in the Argo CD namespace through its own role (the
+    // registry policy only), the updater's release and one ImageUpdater per image.
+    if (iu.enabled) {
+        const argocdNamespace = cfg.argocd.namespace;
+        const role = new RegistryReaderRole(
+            "image-updater-regsecret",
+            {
+                authMount: platform.authMount,
+                roleName: regsecretRoleName(argocdNamespace),
+                namespace: argocdNamespace,
+                serviceAccount: REGSECRET_SYNC_NAME,
+                audience: v.audience,
+                tokenTtl: v.tokenTtl,
+                registryPolicyName: platform.registryPolicyName,
+            },
+            { providers: { vault: providers.vault } },
+        );
+        new RegistryPullSecret(
+            "image-updater-regsecret",
+            {
+                namespace: argocdNamespace,
+                name: REGSECRET_SYNC_NAME,
+                vaultRole: role.roleName,
+                vaultAuthMount: platform.authMount,
+                audiences: [v.audience],
+                source: registrySource,
+                refreshAfter: cfg.vso.refreshAfter,
+                syncTimeoutSeconds,
+                labels: id.labels,
+                dependsOn: [...vso.crdDependencies, ...argocd.installDependencies],
+            },
+            { providers: { kubernetes: providers.kubernetes } },
+        );
+        const gitlabRegistry = gitlabRegistryHost(cfg.gitlab.host, cfg.gitlab.registryHost);
+        // Hosts regsecret holds a login for, as far as the stack knows; with registry.vault the
+        // REGISTRY_URL host is unknown here: every image host but Docker Hub is taken for it.
+        const authenticated = source
+            ? [...(mirror ? [mirror.server] : []), ...iu.images.map((i) => imageRegistryHost(i.image)).filter((h) => !isDockerHub(h))]
+            : [...(registryGitLab ? [gitlabRegistry] : []), ...statics.map((s) => s.server)];
+        new ImageUpdater(
+            "image-updater",
+            {
+                namespace: argocdNamespace,
+                install: iu.install,
+                chartVersion: iu.chartVersion,
+                chartRepo: iu.chartRepo,
+                registries: registriesConf({ namespace: argocdNamespace, gitlabRegistry, authenticated }),
+                project,
+                images: iu.images,
+                environments: cfg.environments.map((e) => ({ name: e.name, constraint: e.imageConstraint })),
+                labels: id.labels,
+                dependsOn: argocd.installDependencies,
+            },
+            { providers: { kubernetes: providers.kubernetes } },
+        );
+    }
 
     // Argo CD for CI (issue 13.3): the CI account's token through Argo CD's API when pulumi up reaches
     // it (argocd.apiUrl), in Vault and the group variables ARGOCD_SERVER / ARGOCD_AUTH_TOKEN; the
@@ -342,11 +436,11 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
     return {
         namespaces,
         vault: access,
-        registrySecretPath: registry.secretPath,
+        registrySecretPath: registry ? registry.secretPath : pulumi.output(`${source!.mount}/data/${source!.path}`),
         vaultAuthMount: platform.authMount,
         argocdNamespace: argocd.namespace,
         applications: argocd.applicationNames,
-        registryTokenExpiresAt: registryGitLab ? registry.tokenExpiresAt : undefined,
+        registryTokenExpiresAt: registryGitLab && registry ? registry.tokenExpiresAt : undefined,
         repoTokenExpiresAt: argocd.repoTokenExpiresAt,
         ciPushTokenExpiresAt: ciPush ? ciPush.tokenExpiresAt.apply((t) => t ?? undefined) : undefined,
         argocdCiTokenExpiresAt: argocdCi?.tokenExpiresAt,
@@ -440,5 +534,13 @@ function buildCloudflare(
 /** The preview namespace as an environment named `preview` (policy `<ns>-read` on `<prefix>/+/preview/+`, role `<ns>-default`). */
 function previewEnvironment(cfg: PlatformConfig): EnvironmentConfig {
     const namespace = previewNamespace(cfg);
-    return { name: "preview", namespace, serviceAccounts: ["default"], policyName: `${namespace}-read`, roleName: `${namespace}-default` };
+    // imageConstraint: unused (Image Updater moves the environments' Applications, not the previews').
+    return {
+        name: "preview",
+        namespace,
+        serviceAccounts: ["default"],
+        policyName: `${namespace}-read`,
+        roleName: `${namespace}-default`,
+        imageConstraint: defaultImageConstraint("preview"),
+    };
 }

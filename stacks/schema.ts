@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { CLOUDFLARED_NAMESPACE_SUFFIX, cloudflaredNamespace, cloudflareSchema } from "./cloudflareConfig";
+import { authKeysFor } from "../components/registry/dockerConfig";
+import { gitlabRegistryHost } from "../components/registry/gitlabRegistryHost";
 
 /** Kubernetes namespace / RFC 1123 label: lowercase alphanumerics and '-', at most 63 characters. */
 export const RFC1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -16,6 +18,16 @@ const DURATION = /^([0-9]+h)?([0-9]+m)?([0-9]+s)?$/;
 const HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
 /** A GitLab group path, possibly nested (`group/subgroup`). */
 const GROUP_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
+/**
+ * A Masterminds semver constraint as Argo CD Image Updater reads it after `<image>:`, e.g. `~0`,
+ * `~0-0` (with pre-releases), `1.x`, `>=1.2.0 <2.0.0`: no `:` or `@`, which would end the image
+ * reference.
+ */
+const SEMVER_CONSTRAINT = /^[0-9A-Za-z.*~^<>=!|, +-]+$/;
+/** One path component of an image repository (Docker distribution grammar, lowercase). */
+const IMAGE_COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
+/** The registry part of an image repository: a host with a dot or a port, or `localhost`. */
+const IMAGE_REGISTRY = /^([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)+|localhost)(:[0-9]{1,5})?$|^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?:[0-9]{1,5}$/;
 /** Semantic version as Helm charts use it. */
 const SEMVER = /^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
@@ -83,8 +95,18 @@ const environment = z.strictObject({
         .array(label("ServiceAccount name"))
         .default([])
         .refine((a) => new Set(a).size === a.length, { error: "must not list a ServiceAccount twice" }),
-    /** Not managed yet (Argo CD Image Updater): accepted by the shape only to be refused with a clear message. */
-    imageConstraint: z.unknown().optional(),
+    /**
+     * Semver constraint Argo CD Image Updater applies to the environment's images (`<image>:<constraint>`);
+     * default: {@link defaultImageConstraint}.
+     */
+    imageConstraint: z
+        .string({ error: "must be a semver constraint as text, e.g. ~0 (stable 0.x) or ~0-0 (0.x with pre-releases)" })
+        .trim()
+        .min(1, { error: "must not be empty (e.g. ~0)" })
+        .regex(SEMVER_CONSTRAINT, {
+            error: "must be a semver constraint like ~0, ~0-0, 1.x or >=1.2.0 <2.0.0 (no ':' or '@': it follows the image name)",
+        })
+        .optional(),
 });
 
 /** One service deployed by the bootstrap ApplicationSet into every environment. */
@@ -126,10 +148,31 @@ const gitlab = z.strictObject({
         .default("gitops-config"),
 });
 
+/** Registry credentials that already live in Vault (fields REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD). */
+const registryVault = z.strictObject({
+    /** KV v2 path of the secret, without the mount and `data/`, e.g. `infra/container-registry`. */
+    path: vaultPath("KV v2 path of the registry secret, without the mount and data/"),
+    /** KV v2 mount of the secret; default `vault.kvMount`. */
+    mount: vaultPath("KV v2 mount of the registry secret").optional(),
+});
+
+/** A registry mirror (e.g. a Docker Hub pull-through cache): one more login in `regsecret`. */
+const registryMirror = z.strictObject({
+    server: z.string().regex(HOSTNAME, { error: "must be a registry host name without scheme, e.g. mirror.example.com" }),
+    username: z.string().min(1, { error: "must not be empty" }).optional(),
+    password: z.string().min(1, { error: "must not be empty" }).optional(),
+});
+
+/**
+ * Registry credentials besides (or instead of) the managed deploy token: static (`server`,
+ * `username`, `password`), or an existing Vault secret (`vault`); plus an optional `mirror`.
+ */
 const registry = z.strictObject({
-    server: z.string().regex(HOSTNAME, { error: "must be a registry host name without scheme, e.g. registry.example.com" }),
-    username: z.string().min(1, { error: "must not be empty" }),
-    password: z.string().min(1, { error: "must not be empty" }),
+    server: z.string().regex(HOSTNAME, { error: "must be a registry host name without scheme, e.g. registry.example.com" }).optional(),
+    username: z.string().min(1, { error: "must not be empty" }).optional(),
+    password: z.string().min(1, { error: "must not be empty" }).optional(),
+    vault: registryVault.optional(),
+    mirror: registryMirror.optional(),
 });
 
 const vault = z.strictObject({
@@ -224,11 +267,46 @@ const vso = z
         }
     });
 
+/** An image repository without tag or digest, e.g. `registry.gitlab.com/group/api-gateway` or `library/nginx`. */
+const imageRepository = z
+    .string({ error: "must be an image repository as text, e.g. registry.gitlab.com/my-group/api-gateway" })
+    .refine((s) => !s.includes("@") && !(s.split("/").pop() ?? "").includes(":"), {
+        error: "must not carry a tag or digest: the version comes from environments.<env>.imageConstraint",
+    })
+    .refine(
+        (s) => {
+            const parts = s.split("/");
+            const first = parts.length > 1 && IMAGE_REGISTRY.test(parts[0]) ? parts.slice(1) : parts;
+            return first.length > 0 && first.every((p) => IMAGE_COMPONENT.test(p));
+        },
+        { error: "must be an image repository like registry.gitlab.com/my-group/api-gateway or docker.io/library/nginx (lowercase path)" },
+    );
+
 const imageUpdater = z.strictObject({
-    enabled: z.boolean().default(false),
-    chartVersion: chartVersion.default("1.2.4"),
-    images: z.array(z.strictObject({ service: label("service name"), image: z.string().min(1) })).default([]),
+    enabled: z.boolean({ error: "must be true or false, e.g. gitops-platform:imageUpdater.enabled: true" }).default(false),
+    /** Install the chart with Helm; false: the updater runs already (its ImageUpdaters and regsecret are still managed). */
+    install: z.boolean({ error: "must be true or false, e.g. gitops-platform:imageUpdater.install: false" }).default(true),
+    /** A 1.x chart: v1 works only through ImageUpdater resources (0.x read annotations on Applications). */
+    chartVersion: chartVersion
+        .refine((v) => /^v?1\./.test(v), {
+            error: "must be a 1.x chart (Image Updater v1, configured by ImageUpdater resources; 0.x read Application annotations), e.g. 1.2.4",
+        })
+        .default("1.2.4"),
+    chartRepo: url("Helm repository of the argocd-image-updater chart").default("https://argoproj.github.io/argo-helm"),
+    images: z.array(z.strictObject({ service: label("service name"), image: imageRepository })).default([]),
 });
+
+/**
+ * The semver constraint of an environment without `imageConstraint`, as the seed sets them:
+ * `~0-0` (every 0.x version, pre-releases included) for development environments, `~0` (stable 0.x
+ * releases only) for every other. An environment is a development one when its name is `dev`,
+ * `develop` or `development`, alone or as a part between `-`, `_` or `.` and optionally followed by
+ * digits (`dev`, `dev2`, `team-dev`, `dev-eu`); anything else (`staging`, `qa`, `prod`, `live`, …)
+ * gets only stable releases, so an unknown name never receives a pre-release by default.
+ */
+export function defaultImageConstraint(environment: string): string {
+    return /(^|[-_.])dev(elop(ment)?)?[0-9]*($|[-_.])/.test(environment) ? "~0-0" : "~0";
+}
 
 
 /** A Helm parameter name as `helm --set` takes it, e.g. `image.tag`. */
@@ -358,12 +436,68 @@ export const configSchema = z
                 message: "is required when ciPushToken is set: an API token that may manage the group's CI/CD variables",
             });
         }
-        if (!dt && !c.registry) {
+        const reg = c.registry;
+        const staticGiven = reg !== undefined && (reg.server !== undefined || reg.username !== undefined || reg.password !== undefined);
+        if (staticGiven && reg.vault !== undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["registry", "vault"],
+                message:
+                    "set either registry.vault (credentials that already live in Vault) or registry.server/username/password (static credentials), not both",
+            });
+        } else if (staticGiven) {
+            for (const k of ["server", "username", "password"] as const) {
+                if (reg[k] === undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["registry", k],
+                        message: "is required: static registry credentials need registry.server, registry.username and registry.password",
+                    });
+                }
+            }
+        }
+        if (!dt && !staticGiven && reg?.vault === undefined) {
             ctx.addIssue({
                 code: "custom",
                 path: ["registry"],
-                message: "no registry credentials: set gitlab.deployToken (managed GitLab deploy token) or registry (static credentials)",
+                message:
+                    "no registry credentials: set gitlab.deployToken (managed GitLab deploy token), registry.server/username/password " +
+                    "(static credentials) or registry.vault (credentials already in Vault)",
             });
+        }
+        const mirror = reg?.mirror;
+        if (mirror !== undefined) {
+            if (reg?.vault !== undefined) {
+                for (const k of ["username", "password"] as const) {
+                    if (mirror[k] !== undefined) {
+                        ctx.addIssue({
+                            code: "custom",
+                            path: ["registry", "mirror", k],
+                            message:
+                                "must not be set with registry.vault: the mirror's credentials come from the fields MIRROR_USERNAME and " +
+                                "MIRROR_PASSWORD of the Vault secret at registry.vault.path (VSO renders regsecret from that one secret)",
+                        });
+                    }
+                }
+            } else {
+                for (const k of ["username", "password"] as const) {
+                    if (mirror[k] === undefined) {
+                        ctx.addIssue({ code: "custom", path: ["registry", "mirror", k], message: "is required: the mirror's login goes into regsecret" });
+                    }
+                }
+            }
+            const taken = [
+                ...(dt && reg?.vault === undefined ? authKeysFor(gitlabRegistryHost(c.gitlab.host, c.gitlab.registryHost)) : []),
+                ...(staticGiven && reg.server !== undefined ? authKeysFor(reg.server) : []),
+            ];
+            if (authKeysFor(mirror.server).some((k) => taken.includes(k))) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["registry", "mirror", "server"],
+                    message: `"${mirror.server}" already has credentials in regsecret (registry.server or the GitLab registry); a mirror needs a host of its own`,
+                    params: { redacted: "already has credentials in regsecret (registry.server or the GitLab registry); a mirror needs a host of its own" },
+                });
+            }
         }
         // Argo CD's repo-creds come from a managed read_repository deploy token, or from config.
         if (!dt && c.argocdRepoToken === undefined) {
@@ -411,32 +545,25 @@ export const configSchema = z
                 message: "is required when argocd.url is set (argocd.webhook.enabled): an API token that may manage the repositories' webhooks",
             });
         }
-        for (const [env, e] of Object.entries(c.environments)) {
-            if (e.imageConstraint !== undefined) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["environments", env, "imageConstraint"],
-                    message:
-                        "is used only by Argo CD Image Updater, which this version of gitops-platform does not manage yet; remove the key",
-                });
-            }
-        }
-        if (c.imageUpdater.enabled) {
-            ctx.addIssue({
-                code: "custom",
-                path: ["imageUpdater", "enabled"],
-                message: "Argo CD Image Updater is not managed by this version of gitops-platform yet; set it to false",
-            });
-        }
+        const imaged = new Set<string>();
         c.imageUpdater.images.forEach((img, i) => {
             if (!names.has(img.service)) {
+                const known = [...names].join(", ");
                 ctx.addIssue({
                     code: "custom",
                     path: ["imageUpdater", "images", i, "service"],
-                    message: `"${img.service}" is not one of the configured services`,
+                    message: `"${img.service}" is not one of the configured services (${known === "" ? "services is empty" : `services: ${known}`})`,
                     params: { redacted: "is not one of the configured services" },
                 });
+            } else if (imaged.has(img.service)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["imageUpdater", "images", i, "service"],
+                    message: `"${img.service}" already has an image: one image per service (the chart's image.repository / image.tag)`,
+                    params: { redacted: "already has an image: one image per service" },
+                });
             }
+            imaged.add(img.service);
         });
         if (c.cloudflare.enabled) {
             // The connector's namespace is its own: never an environment's, the previews', Argo CD's or the operator's.
@@ -493,7 +620,15 @@ export const TOP_LEVEL_KEYS: Record<keyof z.input<typeof configSchema>, "string"
  * Config keys whose values are credentials: never echoed, always wrapped as Pulumi secrets. No
  * value under them, or above them (`registry` given as a list holds the password), is echoed.
  */
-export const SECRET_PATHS = ["gitlabToken", "argocdRepoToken", "ciPushToken", "argocdAdminPassword", "previewsGitlabToken", "registry.password"] as const;
+export const SECRET_PATHS = [
+    "gitlabToken",
+    "argocdRepoToken",
+    "ciPushToken",
+    "argocdAdminPassword",
+    "previewsGitlabToken",
+    "registry.password",
+    "registry.mirror.password",
+] as const;
 
 /** The preview namespace of a stack: `previews.namespace`, else `<namespacePrefix>-preview`. */
 export function previewNamespace(c: { namespacePrefix: string; previews: { namespace?: string } }): string {

@@ -21,6 +21,7 @@ import {
     VaultNotReadyError,
 } from "../components/vault/readiness";
 import { registryPolicyName, registrySecretPath } from "../components/vault/policies";
+import { regsecretRoleName } from "../components/image-updater/specs";
 import { servicePlaceholderPath } from "../components/vault/ServiceSecretPlaceholder";
 import { cloudflareDns01SecretPath, cloudflaredPolicyName, cloudflareTunnelSecretPath, CLOUDFLARED_ROLE } from "../components/cloudflare/names";
 
@@ -125,13 +126,19 @@ export function stackCapabilities(cfg: PlatformConfig, names: PreflightNames): R
         kvMount: cfg.vault.kvMount,
         manageKvMount: cfg.vault.manageKvMount,
         authMount: cfg.vault.kubernetesAuthMount,
-        roles: [...cfg.environments.map((e) => e.roleName), ...(cf ? [CLOUDFLARED_ROLE] : [])],
+        // With Image Updater, the role that syncs regsecret into the Argo CD namespace too.
+        roles: [
+            ...cfg.environments.map((e) => e.roleName),
+            ...(cf ? [CLOUDFLARED_ROLE] : []),
+            ...(cfg.imageUpdater.enabled ? [regsecretRoleName(cfg.argocd.namespace)] : []),
+        ],
         policies: [
             ...cfg.environments.map((e) => e.policyName),
             names.registryPolicyName,
             ...(cf ? [names.cloudflaredPolicyName ?? cloudflaredPolicyName(cfg.stack)] : []),
         ],
-        registrySecretPath: names.registrySecretPath,
+        // With registry.vault the stack only reads the existing secret through VSO: it writes none.
+        registrySecretPath: cfg.registryVault ? undefined : names.registrySecretPath,
         ownedSecretPaths: cf
             ? [
                   cloudflareTunnelSecretPath(cfg.pathPrefix, cfg.stack),

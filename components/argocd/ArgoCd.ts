@@ -85,6 +85,11 @@ export interface ArgoCdArgs {
      * warning says what to set). @default none
      */
     ciAccount?: { name: string };
+    /**
+     * Applications whose image Argo CD Image Updater moves (write-back `argocd`): the ApplicationSet
+     * leaves their chart source's Helm parameters alone. @default []
+     */
+    imageUpdatedApplications?: string[];
     /** Secret GitLab webhooks send (argocd-secret `webhook.gitlab.secret`, chart `configs.secret.gitlabSecret`). @default none */
     gitlabWebhookSecret?: pulumi.Input<string>;
 }
@@ -105,6 +110,8 @@ export class ArgoCd extends pulumi.ComponentResource {
     public readonly applicationNames: string[];
     /** When the managed `read_repository` deploy token expires (ISO 8601, not secret); undefined without `repoDeployToken`. */
     public readonly repoTokenExpiresAt: pulumi.Output<string> | undefined;
+    /** What objects in the Argo CD namespace wait for: the Helm release (namespace, CRDs) when enabled, else nothing. */
+    public readonly installDependencies: pulumi.Resource[];
 
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:argocd:ArgoCd", name, {}, opts);
@@ -174,6 +181,7 @@ export class ArgoCd extends pulumi.ComponentResource {
             );
         }
         const crOpts = { ...childOpts, dependsOn: crdDependencies };
+        this.installDependencies = crdDependencies;
 
         let repoUsername = args.repoUsername;
         let repoPassword = args.repoPassword;
@@ -243,6 +251,7 @@ export class ArgoCd extends pulumi.ComponentResource {
                     environments: args.environments,
                     appChart: args.appChart,
                     targetRevision: args.targetRevision,
+                    imageUpdatedApplications: args.imageUpdatedApplications,
                 }),
             },
             crOpts,

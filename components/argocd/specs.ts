@@ -47,9 +47,18 @@ export function appProjectSpec(a: { description: string; repoPrefix: string; app
 }
 
 /**
+ * Helm parameters of the chart source of a generated Application, as jq path: where Argo CD Image
+ * Updater's `argocd` write-back puts the new image tag.
+ */
+export const HELM_PARAMETERS_PATH = ".spec.sources[0].helm.parameters";
+
+/**
  * Bootstrap ApplicationSet: one Application `<service>-<env>` per service × environment, in that
  * environment's namespace, rendered from the service chart with the service repo's
  * `.cicd/default.yaml` and `.cicd/<env>.yaml` as values (multi-source `$values` ref).
+ * `imageUpdatedApplications` (Applications whose image Argo CD Image Updater moves) keep their
+ * chart source's Helm parameters: the ApplicationSet controller would otherwise put its template
+ * back over the updater's write-back on every reconcile.
  */
 export function applicationSetSpec(a: {
     project: string;
@@ -57,6 +66,7 @@ export function applicationSetSpec(a: {
     environments: EnvironmentSpec[];
     appChart: AppChartSpec;
     targetRevision: string;
+    imageUpdatedApplications?: string[];
 }) {
     const elements = a.services.flatMap((s) =>
         a.environments.map((e) => ({
@@ -75,6 +85,9 @@ export function applicationSetSpec(a: {
         // Deleting the ApplicationSet must not cascade into every running service.
         syncPolicy: { preserveResourcesOnDeletion: true },
         ...(strategy ? { strategy } : {}),
+        ...(a.imageUpdatedApplications && a.imageUpdatedApplications.length > 0
+            ? { ignoreApplicationDifferences: a.imageUpdatedApplications.map((name) => ({ name, jqPathExpressions: [HELM_PARAMETERS_PATH] })) }
+            : {}),
         template: {
             metadata: {
                 name: "{{.service}}-{{.env}}",

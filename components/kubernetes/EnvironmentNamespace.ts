@@ -4,11 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { ServiceAccountPullSecret } from "./ServiceAccountPullSecret";
 import { RegistrySecretSync } from "./RegistrySecretSync";
 import { requireProvider } from "../requireProvider";
+import { REGISTRY_SECRET_NAME, RegistrySecretSource, registryStaticSecretSpec, registrySyncMarker } from "./registrySecretSpec";
 
-/** Name of the registry pull secret VSO creates in every environment namespace. */
-export const REGISTRY_SECRET_NAME = "regsecret";
-/** Annotation on `regsecret` holding the KV version it was synced from. */
-export const REGISTRY_VERSION_ANNOTATION = "gitops-platform/registry-kv-version";
+export { REGISTRY_SECRET_NAME, REGISTRY_VERSION_ANNOTATION, REGISTRY_SOURCE_ANNOTATION } from "./registrySecretSpec";
 /** Name of the VaultAuth every environment namespace gets (k8app's `secretsProvider.vault.authRef`). */
 export const VAULT_AUTH_NAME = "vault-auth";
 
@@ -34,6 +32,12 @@ export interface EnvironmentNamespaceArgs {
      * once instead of after `refreshAfter`, before the old token is revoked. @default none
      */
     registrySecretVersion?: pulumi.Input<string | undefined>;
+    /**
+     * The registry secret is not written by this program (`registry.vault`): `.dockerconfigjson` is
+     * rendered from its REGISTRY_* fields by this VSO template, and the sync wait compares the
+     * fingerprint instead of a KV version (registrySecretSpec.ts). @default undefined
+     */
+    registryTemplate?: { text: string; fingerprint: string };
     /**
      * Wait during `up` until VSO has synced `registrySecretVersion` into `regsecret`, at most this
      * many seconds (so a rotated token is revoked only after every namespace holds the new one);
@@ -108,43 +112,32 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
             crOpts,
         );
 
+        const source: RegistrySecretSource = {
+            mount: args.kvMount,
+            path: args.registrySecretPath,
+            version: args.registrySecretVersion,
+            template: args.registryTemplate,
+        };
         const staticSecret = new k8s.apiextensions.CustomResource(
             `${name}-regsecret`,
             {
                 apiVersion: "secrets.hashicorp.com/v1beta1",
                 kind: "VaultStaticSecret",
                 metadata: { name: REGISTRY_SECRET_NAME, namespace, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
-                spec: {
-                    vaultAuthRef: auth.metadata.name,
-                    type: "kv-v2",
-                    mount: args.kvMount,
-                    path: args.registrySecretPath,
-                    refreshAfter: args.refreshAfter,
-                    destination: {
-                        name: REGISTRY_SECRET_NAME,
-                        create: true,
-                        // Adopt a regsecret left behind by the old shell scripts.
-                        overwrite: true,
-                        type: "kubernetes.io/dockerconfigjson",
-                        annotations: pulumi
-                            .output(args.registrySecretVersion)
-                            .apply((v) => (v === undefined ? undefined : { [REGISTRY_VERSION_ANNOTATION]: v })),
-                        // Only `.dockerconfigjson`, no `_raw` copy of the whole KV entry.
-                        transformation: { excludeRaw: true },
-                    },
-                },
+                spec: registryStaticSecretSpec({ vaultAuthRef: auth.metadata.name, source, refreshAfter: args.refreshAfter }),
             },
             crOpts,
         );
 
         if (args.syncTimeoutSeconds !== undefined) {
+            const marker = registrySyncMarker(source);
             new RegistrySecretSync(
                 `${name}-regsecret-synced`,
                 {
                     namespace,
                     secretName: REGISTRY_SECRET_NAME,
-                    annotation: REGISTRY_VERSION_ANNOTATION,
-                    version: pulumi.output(args.registrySecretVersion).apply((v) => v ?? ""),
+                    annotation: marker.annotation,
+                    version: marker.value.apply((v) => v ?? ""),
                     type: "kubernetes.io/dockerconfigjson",
                     timeoutSeconds: args.syncTimeoutSeconds,
                 },

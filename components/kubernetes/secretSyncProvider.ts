@@ -57,20 +57,35 @@ export function isSynced(seen: SecretSeen, want: Pick<SecretSyncInputs, "version
     return seen.exists && seen.type === want.type && (want.version === "" || seen.version === want.version);
 }
 
+/**
+ * Annotation that marks a `regsecret` rendered from credentials that already live in Vault
+ * (registrySecretSpec.ts REGISTRY_SOURCE_ANNOTATION; a literal here, since the provider is
+ * serialized by value): its value is a fingerprint of source and template, not a KV version.
+ */
+const SOURCE_ANNOTATION = "gitops-platform/registry-source";
+
 /** The error after the timeout: what was found, what to check, how to turn the wait off. */
 export function notSyncedMessage(p: SecretSyncInputs, seen: SecretSeen): string {
+    const fromVault = p.annotation === SOURCE_ANNOTATION;
     const found = !seen.exists
         ? "the Secret does not exist"
         : seen.type !== p.type
           ? `the Secret has type ${seen.type ?? "(none)"}`
-          : `the Secret carries version ${seen.version ?? "(none)"}`;
+          : `the Secret carries ${fromVault ? "fingerprint" : "version"} ${seen.version ?? "(none)"}`;
+    const what = fromVault
+        ? `the registry credentials from Vault (source fingerprint ${p.version})`
+        : `version ${p.version} of the registry credentials`;
+    const check = fromVault
+        ? `(events: authentication to Vault, the KV path, and the template: the Vault secret needs non-empty ` +
+          `REGISTRY_URL, REGISTRY_USERNAME and REGISTRY_PASSWORD, and MIRROR_USERNAME / MIRROR_PASSWORD with a mirror). `
+        : `(events: authentication to Vault, the KV path). The old registry token is not revoked until this ` +
+          `succeeds; run pulumi up again once the operator syncs. `;
     return (
-        `the Vault Secrets Operator has not synced version ${p.version} of the registry credentials into ` +
+        `the Vault Secrets Operator has not synced ${what} into ` +
         `${p.namespace}/${p.secretName} within ${p.timeoutSeconds}s (${found}). Check that the operator runs ` +
         `and what it reports: kubectl -n ${p.namespace} describe vaultstaticsecret ${p.secretName} ` +
-        `(events: authentication to Vault, the KV path). The old registry token is not revoked until this ` +
-        `succeeds; run pulumi up again once the operator syncs. To skip the wait (a stack without a running ` +
-        `operator), set gitops-platform:vso.waitForSync false.`
+        check +
+        `To skip the wait (a stack without a running operator), set gitops-platform:vso.waitForSync false.`
     );
 }
 

@@ -21,8 +21,13 @@ export interface VaultPlatformArgs {
     kubernetesCaCert?: pulumi.Input<string>;
     /** Namespace of the token reviewer ServiceAccount, e.g. `kube-system`. */
     tokenReviewerNamespace: string;
-    /** KV path (no mount, no `data/`) of this stack's registry credentials (vault/policies.ts `registrySecretPath`). */
+    /**
+     * KV path (no mount, no `data/`) of the registry credentials the registry policy reads: this
+     * stack's (vault/policies.ts `registrySecretPath`), or a secret that already lives in Vault.
+     */
     registrySecretPath: string;
+    /** KV v2 mount of the registry credentials when it is not `kvMount` (credentials that already live in Vault). @default kvMount */
+    registryKvMount?: string;
     /** Name of this stack's policy that may read the registry credentials, e.g. `registry-read-dev`. */
     registryPolicyName: string;
     /** Name of this stack's token reviewer ServiceAccount (its Secret is `<name>-token`), e.g. `vault-token-reviewer-dev`. */
@@ -116,7 +121,12 @@ export class VaultPlatform extends pulumi.ComponentResource {
 
         const policy = new vault.Policy(
             `${name}-registry-read`,
-            { name: args.registryPolicyName, policy: this.kvMount.apply((m) => registryReadPolicy(m, args.registrySecretPath)) },
+            {
+                name: args.registryPolicyName,
+                policy: (args.registryKvMount !== undefined ? pulumi.output(args.registryKvMount) : this.kvMount).apply((m) =>
+                    registryReadPolicy(m, args.registrySecretPath),
+                ),
+            },
             childOpts,
         );
         this.registryPolicyName = policy.name;

@@ -60,8 +60,8 @@ export interface VaultNeeds {
     roles: string[];
     /** ACL policy names it writes. */
     policies: string[];
-    /** KV path (no mount, no `data/`) of the registry secret it writes. */
-    registrySecretPath: string;
+    /** KV path (no mount, no `data/`) of the registry secret it writes; undefined: it writes none (`registry.vault`). */
+    registrySecretPath: string | undefined;
     /** KV paths (no mount, no `data/`) of the service secret placeholders it creates where missing. */
     placeholderPaths?: string[];
     /** Other KV paths (no mount, no `data/`) of secrets it owns and writes like the registry secret (e.g. the Cloudflare tunnel token). */
@@ -82,7 +82,8 @@ export function requiredCapabilities(n: VaultNeeds): RequiredCapabilities {
     req[`auth/${n.authMount}/config`] = ["create", "read", "update"];
     for (const r of n.roles) req[`auth/${n.authMount}/role/${r}`] = [...CRUD];
     for (const p of n.policies) req[`sys/policies/acl/${p}`] = [...CRUD];
-    for (const p of [n.registrySecretPath, ...(n.ownedSecretPaths ?? [])]) {
+    // The registry secret (unless it lives in Vault already: registry.vault) and the other owned secrets.
+    for (const p of [...(n.registrySecretPath !== undefined ? [n.registrySecretPath] : []), ...(n.ownedSecretPaths ?? [])]) {
         req[`${n.kvMount}/data/${p}`] = [...CRUD];
         req[`${n.kvMount}/metadata/${p}`] = [...CRUD];
     }

@@ -90,6 +90,7 @@ test("environment overrides: namespace, extra service accounts (default first, n
         serviceAccounts: ["default", "deployer"],
         policyName: "team-dev-read",
         roleName: "team-dev-default",
+        imageConstraint: "~0-0",
     });
 });
 
@@ -160,15 +161,74 @@ const BAD: [string, (c: Record<string, any>) => void, string, string][] = [
     ["vso address not a URL", (c) => (c.vso = { vaultAddress: "vault:8200" }), "vso.vaultAddress", "URL"],
     ["protect not a boolean", (c) => (c.protect = "yes"), "protect", "true or false"],
     ["environments given as plain text", (c) => (c.environments = "dev,staging"), "environments", "structured value"],
-    ["image updater enabled (not managed yet)", (c) => (c.imageUpdater = { enabled: true }), "imageUpdater.enabled", "not managed"],
-    ["image updater image for unknown service", (c) => (c.imageUpdater = { images: [{ service: "nope", image: "r/x" }] }), "imageUpdater.images[0].service", "not one of"],
-    ["cloudflare enabled without account", (c) => (c.cloudflare = { enabled: true }), "cloudflare.accountId", "required"],
+    ["image updater enabled not a boolean", (c) => (c.imageUpdater = { enabled: "yes" }), "imageUpdater.enabled", "true or false"],
     [
-        "imageConstraint set (Image Updater not managed yet)",
-        (c) => (c.environments = { prod: { imageConstraint: "~1" } }),
-        "environments.prod.imageConstraint",
-        "used only by Argo CD Image Updater, which this version of gitops-platform does not manage yet; remove the key",
+        "image updater image for unknown service",
+        (c) => ((c.services = [{ name: "api" }]), (c.imageUpdater = { enabled: true, images: [{ service: "nope", image: "r.example.com/x" }] })),
+        "imageUpdater.images[0].service",
+        '"nope" is not one of the configured services (services: api)',
     ],
+    [
+        "two images for one service",
+        (c) => (
+            (c.services = [{ name: "api" }]),
+            (c.imageUpdater = { images: [{ service: "api", image: "r.example.com/a" }, { service: "api", image: "r.example.com/b" }] })
+        ),
+        "imageUpdater.images[1].service",
+        "already has an image",
+    ],
+    [
+        "image with a tag",
+        (c) => ((c.services = [{ name: "api" }]), (c.imageUpdater = { images: [{ service: "api", image: "registry.gitlab.com/g/api:1.0.0" }] })),
+        "imageUpdater.images[0].image",
+        "must not carry a tag or digest",
+    ],
+    [
+        "image with a digest",
+        (c) => ((c.services = [{ name: "api" }]), (c.imageUpdater = { images: [{ service: "api", image: "g/api@sha256:abc" }] })),
+        "imageUpdater.images[0].image",
+        "must not carry a tag or digest",
+    ],
+    [
+        "image with an uppercase path",
+        (c) => ((c.services = [{ name: "api" }]), (c.imageUpdater = { images: [{ service: "api", image: "registry.gitlab.com/Group/API" }] })),
+        "imageUpdater.images[0].image",
+        "lowercase path",
+    ],
+    ["image updater chart version range", (c) => (c.imageUpdater = { chartVersion: "1.x" }), "imageUpdater.chartVersion", "pinned"],
+    ["image updater chart 0.x (annotations)", (c) => (c.imageUpdater = { chartVersion: "0.12.3" }), "imageUpdater.chartVersion", "must be a 1.x chart"],
+    ["imageConstraint with ':'", (c) => (c.environments = { prod: { imageConstraint: "1.2:3" } }), "environments.prod.imageConstraint", "semver constraint like ~0"],
+    ["imageConstraint not text", (c) => (c.environments = { prod: { imageConstraint: 1 } }), "environments.prod.imageConstraint", "as text"],
+    ["imageConstraint empty", (c) => (c.environments = { prod: { imageConstraint: " " } }), "environments.prod.imageConstraint", "must not be empty"],
+    [
+        "registry.vault together with static credentials",
+        (c) => (c.registry = { server: "r.example.com", username: "u", password: "p", vault: { path: "infra/registry" } }),
+        "registry.vault",
+        "not both",
+    ],
+    ["registry.vault path with a leading slash", (c) => (c.registry = { vault: { path: "/kv/data/x" } }), "registry.vault.path", "leading or trailing"],
+    ["registry.vault without path", (c) => (c.registry = { vault: { mount: "kv" } }), "registry.vault.path", "required"],
+    ["static registry without server", (c) => (c.registry = { username: "u", password: "p" }), "registry.server", "required"],
+    [
+        "mirror without password",
+        (c) => (c.registry = { ...c.registry, mirror: { server: "mirror.example.com", username: "m" } }),
+        "registry.mirror.password",
+        "required",
+    ],
+    [
+        "mirror credentials given with registry.vault",
+        (c) => (c.registry = { vault: { path: "infra/registry" }, mirror: { server: "mirror.example.com", username: "m" } }),
+        "registry.mirror.username",
+        "MIRROR_USERNAME and MIRROR_PASSWORD",
+    ],
+    [
+        "mirror on the static registry's host",
+        (c) => (c.registry = { ...c.registry, mirror: { server: "registry.example.com", username: "m", password: "p" } }),
+        "registry.mirror.server",
+        "already has credentials",
+    ],
+    ["mirror host with scheme", (c) => (c.registry = { vault: { path: "x" }, mirror: { server: "https://m.example.com" } }), "registry.mirror.server", "without scheme"],
+    ["cloudflare enabled without account", (c) => (c.cloudflare = { enabled: true }), "cloudflare.accountId", "required"],
     ["gitlab apiUrl over plain http to a remote host", (c) => (c.gitlab = { group: "g", apiUrl: "http://gitlab.example.com/gitlab" }), "gitlab.apiUrl", "would travel in clear"],
     ["vault kubernetesHost over plain http to a remote host", (c) => (c.vault = { kubernetesHost: "http://10.0.0.1:6443" }), "vault.kubernetesHost", "in clear"],
     ["vso address over plain http without the opt-in", (c) => (c.vso = { vaultAddress: "http://vault.vault.svc:8200" }), "vso.vaultAddress", "allowInsecureHttp: true"],
@@ -220,12 +280,46 @@ test("invalid secret values are not echoed in errors", () => {
     assert.ok(!err.message.includes("12345678"));
 });
 
-test("imageConstraint is refused whatever its value: nothing uses it yet", () => {
-    for (const value of ["~1", 1, { semver: "~1" }]) {
-        const err = problems({ ...base(), environments: { dev: {}, prod: { imageConstraint: value } } });
-        assert.deepEqual(err.problems.map((p) => p.key), [`${P}environments.prod.imageConstraint`]);
-        assert.match(err.problems[0].message, /Argo CD Image Updater.*remove the key/);
-    }
+test("imageConstraint: the seed's defaults (pre-releases for development environments only), an explicit value wins", () => {
+    const envs: Record<string, unknown> = {};
+    for (const e of ["dev", "dev2", "team-dev", "dev-eu", "develop", "development", "devops", "staging", "qa", "prod", "eu-prod", "live", "preview"]) envs[e] = {};
+    envs.explicit = { imageConstraint: " >=1.2.0 <2.0.0-0 " };
+    const c = parseStackConfig(raw({ ...base(), environments: envs }), SECRET_KEYS, "dev");
+    assert.deepEqual(Object.fromEntries(c.environments.map((e) => [e.name, e.imageConstraint])), {
+        dev: "~0-0",
+        dev2: "~0-0",
+        "team-dev": "~0-0",
+        "dev-eu": "~0-0",
+        develop: "~0-0",
+        development: "~0-0",
+        devops: "~0",
+        staging: "~0",
+        qa: "~0",
+        prod: "~0",
+        "eu-prod": "~0",
+        live: "~0",
+        preview: "~0",
+        explicit: ">=1.2.0 <2.0.0-0",
+    });
+});
+
+test("registry.vault: credentials already in Vault, no static ones; the mount defaults to vault.kvMount", () => {
+    const c = parseStackConfig(raw({ ...base(), registry: { vault: { path: "infra/container-register" } } }), SECRET_KEYS, "dev");
+    assert.deepEqual(c.registryVault, { mount: "secret", path: "infra/container-register" });
+    assert.equal(c.registry, undefined);
+    const k = parseStackConfig(raw({ ...base(), registry: { vault: { mount: "kv", path: "container-register" }, mirror: { server: "mirror.example.com" } } }), SECRET_KEYS, "dev");
+    assert.deepEqual(k.registryVault, { mount: "kv", path: "container-register" });
+    assert.deepEqual(k.registryMirror, { server: "mirror.example.com", username: undefined, password: undefined });
+});
+
+test("registry.mirror with static credentials: the password is a Pulumi secret, refused in clear, never echoed", async () => {
+    const values = { ...base(), registry: { ...(base().registry as object), mirror: { server: "mirror.example.com", username: "m", password: "mirror-pass-987" } } };
+    const c = parseStackConfig(raw(values), SECRET_KEYS, "dev");
+    assert.equal(c.registryMirror?.server, "mirror.example.com");
+    assert.equal(await isSecretOutput(c.registryMirror!.password!), true);
+    const err = problems(values, new Set([`${P}argocdRepoToken`]));
+    assert.ok(err.problems.some((p) => p.key === `${P}registry.mirror.password`), err.message);
+    assert.ok(!err.message.includes("mirror-pass-987"));
 });
 
 test("plain http to a remote Vault: the error names the opt-in key, says why and shows both valid forms", () => {

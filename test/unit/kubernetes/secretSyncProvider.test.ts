@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { isSynced, makeSecretSyncProvider, notSyncedMessage, SecretSeen, SecretSyncInputs } from "../../../components/kubernetes/secretSyncProvider";
+import { REGISTRY_SOURCE_ANNOTATION } from "../../../components/kubernetes/registrySecretSpec";
 
 const inputs: SecretSyncInputs = {
     namespace: "poc-dev",
@@ -58,6 +59,29 @@ test("after the timeout the error says what was found, what to check and how to 
         return true;
     });
     assert.match(notSyncedMessage(inputs, { exists: false }), /the Secret does not exist/);
+});
+
+test("regsecret rendered from a Vault secret: the wait compares the source fingerprint and the error names the fields to check", async () => {
+    assert.equal(REGISTRY_SOURCE_ANNOTATION, "gitops-platform/registry-source");
+    const fromVault = { ...inputs, annotation: REGISTRY_SOURCE_ANNOTATION, version: "0123456789abcdef" };
+    const seeing = (version: string) =>
+        makeSecretSyncProvider({
+            pollMs: 10,
+            clientFor: () => ({
+                async read(ns, name, annotation) {
+                    assert.deepEqual([ns, name, annotation], ["poc-dev", "regsecret", "gitops-platform/registry-source"]);
+                    return { exists: true, type: inputs.type, version };
+                },
+            }),
+        });
+    await assert.rejects(seeing("fedcba9876543210").create!(fromVault), (e: Error) => {
+        assert.match(e.message, /has not synced the registry credentials from Vault \(source fingerprint 0123456789abcdef\) into poc-dev\/regsecret/);
+        assert.match(e.message, /the Secret carries fingerprint fedcba9876543210/);
+        assert.match(e.message, /REGISTRY_URL, REGISTRY_USERNAME and REGISTRY_PASSWORD/);
+        assert.doesNotMatch(e.message, /token is not revoked/);
+        return true;
+    });
+    assert.deepEqual((await seeing("0123456789abcdef").create!(fromVault)).outs, fromVault);
 });
 
 test("a new version is an update that waits; a new timeout alone is recorded without waiting", async () => {

@@ -1,0 +1,52 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { durationToSeconds } from "./duration";
+import { requireProvider } from "../requireProvider";
+
+/** Arguments of {@link RegistryReaderRole}. */
+export interface RegistryReaderRoleArgs {
+    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
+    authMount: pulumi.Input<string>;
+    /** Role name, e.g. `argocd-regsecret`. */
+    roleName: string;
+    /** Namespace of the ServiceAccount, e.g. `argocd`. */
+    namespace: string;
+    /** The one ServiceAccount that may log in, e.g. `gitops-platform-regsecret`. */
+    serviceAccount: string;
+    /** Audience the login JWT must carry, e.g. `vault`. */
+    audience: string;
+    /** Token TTL as a duration, e.g. `1h`. */
+    tokenTtl: string;
+    /** The policy that reads the registry credentials and nothing else (VaultPlatform's `registry-read-<stack>`). */
+    registryPolicyName: pulumi.Input<string>;
+}
+
+/**
+ * A Kubernetes auth role that may read the registry credentials and nothing else: bound to one
+ * ServiceAccount in one namespace, with only the registry read policy. For `regsecret` outside the
+ * environments (the Argo CD namespace, for Image Updater). Needs an explicit `vault` provider.
+ */
+export class RegistryReaderRole extends pulumi.ComponentResource {
+    /** Name of the role. */
+    public readonly roleName: pulumi.Output<string>;
+
+    constructor(name: string, args: RegistryReaderRoleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gitops-platform:vault:RegistryReaderRole", name, {}, opts);
+        requireProvider(this, "vault");
+        const role = new vault.kubernetes.AuthBackendRole(
+            `${name}-role`,
+            {
+                backend: args.authMount,
+                roleName: args.roleName,
+                boundServiceAccountNames: [args.serviceAccount],
+                boundServiceAccountNamespaces: [args.namespace],
+                audience: args.audience,
+                tokenPolicies: [args.registryPolicyName],
+                tokenTtl: durationToSeconds(args.tokenTtl),
+            },
+            { parent: this },
+        );
+        this.roleName = role.roleName;
+        this.registerOutputs({ roleName: this.roleName });
+    }
+}
