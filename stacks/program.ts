@@ -33,6 +33,7 @@ import { gitlabRegistryHost } from "../components/registry/gitlabRegistryHost";
 import { isDockerHub } from "../components/registry/dockerConfig";
 import type { StackIdentity } from "./stackIdentity";
 import type { VaultInventory } from "../components/vault/inventory";
+import { ciTokenApiUrl, webhookUrl as argocdWebhookUrlOf } from "./argocdCi";
 
 /** What the stack exports: names and paths only, never a secret value. */
 export interface PlatformOutputs {
@@ -244,7 +245,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
     const ciAccount = cfg.argocd.ciAccount;
     // The GitLab webhook secret exists before Argo CD's values (argocd-secret webhook.gitlab.secret)
     // and the push hooks: only when GitLab can reach Argo CD (argocd.url).
-    const webhookUrl = cfg.argocd.webhook.enabled ? cfg.argocd.url : undefined;
+    const webhookUrl = argocdWebhookUrlOf(cfg);
     const webhookSecret = webhookUrl ? new WebhookSecret("argocd-webhook-secret", { length: 32 }) : undefined;
     const argocd = new ArgoCd(
         "argocd",
@@ -378,7 +379,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
     // it (argocd.apiUrl), in Vault and the group variables ARGOCD_SERVER / ARGOCD_AUTH_TOKEN; the
     // webhook secret in Vault and push hooks on the gitops-config and service repos (argocd.url).
     const ciGitLab = cfg.gitlabToken ? { host: cfg.gitlab.apiUrl ?? cfg.gitlab.host, group: cfg.gitlab.group, apiToken: cfg.gitlabToken } : undefined;
-    const ciApiUrl = ciAccount.enabled ? cfg.argocd.apiUrl : undefined;
+    const ciApiUrl = ciTokenApiUrl(cfg);
     const argocdCi =
         ciApiUrl !== undefined || webhookSecret
             ? new ArgoCdCi("argocd-ci", {

@@ -24,6 +24,8 @@ import { registryPolicyName, registrySecretPath } from "../components/vault/poli
 import { regsecretRoleName } from "../components/image-updater/specs";
 import { servicePlaceholderPath } from "../components/vault/ServiceSecretPlaceholder";
 import { cloudflareDns01SecretPath, cloudflaredPolicyName, cloudflareTunnelSecretPath, CLOUDFLARED_ROLE } from "../components/cloudflare/names";
+import { argocdCiSecretPath, argocdWebhookSecretPath } from "../components/argocd/ArgoCdCi";
+import { ciTokenApiUrl, webhookUrl } from "./argocdCi";
 
 
 /** The Vault endpoint the vault provider uses: `vault:address`/`vault:token`/`vault:namespace`, else VAULT_ADDR, VAULT_TOKEN (or ~/.vault-token), VAULT_NAMESPACE. */
@@ -139,15 +141,20 @@ export function stackCapabilities(cfg: PlatformConfig, names: PreflightNames): R
         ],
         // With registry.vault the stack only reads the existing secret through VSO: it writes none.
         registrySecretPath: cfg.registryVault ? undefined : names.registrySecretPath,
-        ownedSecretPaths: cf
-            ? [
-                  cloudflareTunnelSecretPath(cfg.pathPrefix, cfg.stack),
-                  ...(cfg.cloudflare.dns01Token ? [cloudflareDns01SecretPath(cfg.pathPrefix, cfg.stack)] : []),
-              ]
-            : [],
         placeholderPaths: cfg.vault.servicePlaceholders
             ? cfg.environments.flatMap((e) => cfg.services.map((s) => servicePlaceholderPath(cfg.pathPrefix, s.name, e.name)))
             : [],
+        ownedSecretPaths: [
+            ...(cf
+                ? [
+                      cloudflareTunnelSecretPath(cfg.pathPrefix, cfg.stack),
+                      ...(cfg.cloudflare.dns01Token ? [cloudflareDns01SecretPath(cfg.pathPrefix, cfg.stack)] : []),
+                  ]
+                : []),
+            // Argo CD for CI: the CI account's token (argocd.apiUrl) and the GitLab webhook secret (argocd.url).
+            ...(ciTokenApiUrl(cfg) !== undefined ? [argocdCiSecretPath(cfg.pathPrefix, cfg.stack)] : []),
+            ...(webhookUrl(cfg) !== undefined ? [argocdWebhookSecretPath(cfg.pathPrefix, cfg.stack)] : []),
+        ],
     });
 }
 

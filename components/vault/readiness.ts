@@ -64,7 +64,11 @@ export interface VaultNeeds {
     registrySecretPath: string | undefined;
     /** KV paths (no mount, no `data/`) of the service secret placeholders it creates where missing. */
     placeholderPaths?: string[];
-    /** Other KV paths (no mount, no `data/`) of secrets it owns and writes like the registry secret (e.g. the Cloudflare tunnel token). */
+    /**
+     * Other KV paths (no mount, no `data/`) the stack owns like the registry secret (written,
+     * claimed in custom_metadata, read back on refresh, deleted by destroy): the Argo CD CI token and
+     * webhook secret, the Cloudflare tunnel token.
+     */
     ownedSecretPaths?: string[];
 }
 

@@ -129,6 +129,75 @@ describe("requiredCapabilities", () => {
         assert.equal(Object.keys(off).filter((p) => p.endsWith("/config") && p.startsWith("secret/")).length, 0);
     });
 
+    it("Argo CD for CI: CRUD on <prefix>/platform/stacks/<stack>/argocd-ci with argocd.apiUrl, on .../argocd-webhook with argocd.url; none when off", () => {
+        const withArgo = (argocd: Record<string, unknown>, password = true) =>
+            parseStackConfig(
+                {
+                    [P + "environments"]: JSON.stringify({ dev: {} }),
+                    [P + "gitlab"]: JSON.stringify({ group: "gitops-poc-dzha" }),
+                    [P + "gitlabToken"]: "glpat-api-secret",
+                    [P + "registry"]: JSON.stringify({ server: "registry.example.com", username: "puller", password: "hunter2-registry" }),
+                    [P + "argocd"]: JSON.stringify({ repoUsername: "argocd-reader", ...argocd }),
+                    [P + "argocdRepoToken"]: "glpat-argocd-secret",
+                    ...(password ? { [P + "argocdAdminPassword"]: "argocd-admin-secret" } : {}),
+                },
+                new Set([`${P}argocdRepoToken`, `${P}registry`, `${P}gitlabToken`, `${P}argocdAdminPassword`]),
+                "dev",
+            );
+        const CRUD = ["create", "read", "update", "delete"];
+        const ci = "gitops-poc-dzha/platform/stacks/dev/argocd-ci";
+        const hook = "gitops-poc-dzha/platform/stacks/dev/argocd-webhook";
+        const both = stackCapabilities(withArgo({ apiUrl: "https://argocd.example.com", url: "https://argocd.example.com" }), DEV);
+        for (const p of [ci, hook]) {
+            assert.deepEqual(both[`secret/data/${p}`], CRUD, p);
+            assert.deepEqual(both[`secret/metadata/${p}`], CRUD, p);
+        }
+        const tokenOnly = stackCapabilities(withArgo({ apiUrl: "https://argocd.example.com" }), DEV);
+        assert.deepEqual(tokenOnly[`secret/data/${ci}`], CRUD);
+        assert.equal(tokenOnly[`secret/data/${hook}`], undefined, "no argocd.url: no webhook secret");
+        const hookOnly = stackCapabilities(withArgo({ url: "https://argocd.example.com" }, false), DEV);
+        assert.deepEqual(hookOnly[`secret/metadata/${hook}`], CRUD);
+        assert.equal(hookOnly[`secret/data/${ci}`], undefined, "no argocd.apiUrl: no token secret");
+        const off = stackCapabilities(
+            withArgo({ apiUrl: "https://argocd.example.com", url: "https://argocd.example.com", ciAccount: { enabled: false }, webhook: { enabled: false } }),
+            DEV,
+        );
+        assert.equal(Object.keys(off).filter((p) => p.includes("/argocd-")).length, 0, "ciAccount and webhook off: neither path");
+        assert.equal(Object.keys(stackCapabilities(config(), DEV)).filter((p) => p.includes("/argocd-")).length, 0, "default config: neither path");
+    });
+
+    it("the preflight asks capabilities-self for the Argo CD paths and names them in the policy when missing", async () => {
+        const cfg = parseStackConfig(
+            {
+                [P + "environments"]: JSON.stringify({ dev: {} }),
+                [P + "gitlab"]: JSON.stringify({ group: "gitops-poc-dzha" }),
+                [P + "gitlabToken"]: "glpat-api-secret",
+                [P + "registry"]: JSON.stringify({ server: "registry.example.com", username: "puller", password: "hunter2-registry" }),
+                [P + "argocd"]: JSON.stringify({ repoUsername: "argocd-reader", apiUrl: "https://argocd.example.com", url: "https://argocd.example.com" }),
+                [P + "argocdRepoToken"]: "glpat-argocd-secret",
+                [P + "argocdAdminPassword"]: "argocd-admin-secret",
+            },
+            new Set([`${P}argocdRepoToken`, `${P}registry`, `${P}gitlabToken`, `${P}argocdAdminPassword`]),
+            "dev",
+        );
+        const vault = await startDouble();
+        try {
+            const req = stackCapabilities(cfg, DEV);
+            vault.grants = Object.fromEntries(Object.entries(req).filter(([p]) => !p.includes("/argocd-")));
+            const e = await failure(vaultPreflight(cfg, DEV.owner, { address: vault.url, token: TOKEN }, DEV));
+            assert.ok(e instanceof VaultNotReadyError, String(e));
+            const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+            for (const p of ["secret/data/gitops-poc-dzha/platform/stacks/dev/argocd-ci", "secret/metadata/gitops-poc-dzha/platform/stacks/dev/argocd-webhook"]) {
+                assert.ok(e.message.includes(`${p} (create, read, update, delete)`), `${p} listed with what it lacks`);
+                assert.match(e.message, new RegExp(`path "${esc(p)}" \\{\\s*capabilities = \\["create", "read", "update", "delete"\\]`), `${p} in the policy to write`);
+            }
+            assert.ok(!e.message.includes("registry (create"), "what the token has is not listed");
+            noToken(e);
+        } finally {
+            await vault.close();
+        }
+    });
+
     it("manageKvMount false: no sys/mounts/<kvMount>; other mounts follow the config", () => {
         const req = stackCapabilities(config({ kvMount: "kv-platform", manageKvMount: false, kubernetesAuthMount: "k8s-dev" }), DEV);
         assert.equal(req["sys/mounts/kv-platform"], undefined);
