@@ -3,8 +3,8 @@
  *
  * Runs `pulumi preview --refresh` (Automation API) for each stack, which reads every resource from
  * Vault, the cluster and GitLab and says what `pulumi up` would do, without writing the state
- * (checked: the state's sha256 before and after is reported and must match). Also reads the deploy
- * tokens' expiry from the stack outputs. Writes `<out>/drift.json` (schema: docs/drift.md) and
+ * (checked: the state's sha256 before and after is reported and must match). Also reads the tokens'
+ * expiry from the stack outputs, each against its own rotateBeforeDays (ops/lib/tokenExpiry.ts). Writes `<out>/drift.json` (schema: docs/drift.md) and
  * `<out>/drift.md`, prints a table.
  * Exit codes: 0 clean, 2 drift, 3 a deploy token inside its rotation window (no drift), 1 error.
  * GITOPS_PLATFORM_CLOCK (ISO 8601) moves the clock for rehearsals; never set it in production.
@@ -22,7 +22,7 @@ import { runPreview } from "./lib/preview";
 import { redactorFor } from "./lib/redact";
 import { stateDigest } from "./lib/stateDigest";
 import { openStack, stacksToRun } from "./lib/stacks";
-import { rotateBeforeDaysOf, tokenFindings } from "./lib/tokenExpiry";
+import { rotateWindowsOf, tokenFindings } from "./lib/tokenExpiry";
 
 const USAGE = "npm run drift -- --stack <name> | --all [--out <dir>] [--open-issue]";
 
@@ -42,7 +42,7 @@ export async function checkStack(stackName: string, dir: string, now: number): P
     const run = await runPreview(stack);
     const sha256After = await stateDigest(stack);
     const outputs = Object.fromEntries(Object.entries(await stack.outputs()).filter(([, o]) => !o.secret).map(([k, o]) => [k, o.value]));
-    const tokens = tokenFindings(stackName, outputs, rotateBeforeDaysOf(config["gitops-platform:gitlab"]?.value), now);
+    const tokens = tokenFindings(stackName, outputs, rotateWindowsOf(config), now);
     const result: StackDrift = {
         stack: stackName,
         status: "clean",

@@ -1,15 +1,16 @@
 /**
- * GitLab deploy token expiry as part of the drift check: the stack outputs `registryTokenExpiresAt`
- * and `repoTokenExpiresAt` (ISO 8601) against the stack's `gitlab.deployToken.rotateBeforeDays`.
- * A token inside that window (or already expired) is a finding; the scheduled `rotate` job
- * (`npm run rotate -- --stack <stack>`) replaces it. `ciPushTokenExpiresAt` is the personal access
- * token in `gitops-platform:ciPushToken`: a person replaces it (config set, then deploy).
- * `argocdCiTokenExpiresAt` is the Argo CD CI account token: the next `pulumi up` replaces it.
+ * Token expiry as part of the drift check: the stack outputs `registryTokenExpiresAt`,
+ * `repoTokenExpiresAt`, `ciPushTokenExpiresAt` and `argocdCiTokenExpiresAt` (ISO 8601), each
+ * against its own rotation window from the stack config (ROTATE_BEFORE_KEYS). A token inside its
+ * window (or already expired) is a finding that names who replaces it: the scheduled `rotate` job
+ * (`npm run rotate -- --stack <stack>`) for the GitLab deploy tokens, the next `pulumi up` for the
+ * Argo CD CI token, a person for the personal access token in `gitops-platform:ciPushToken`
+ * (config set, then deploy).
  */
 
 const DAY_MS = 86_400_000;
 
-/** The stack outputs that carry a managed deploy token's expiry, and what the token is for. */
+/** The stack outputs that carry a managed token's expiry, and what the token is for. */
 export const TOKEN_OUTPUTS = {
     registryTokenExpiresAt: "registry pull deploy token (read_registry)",
     repoTokenExpiresAt: "Argo CD repository deploy token (read_repository)",
@@ -17,12 +18,29 @@ export const TOKEN_OUTPUTS = {
     argocdCiTokenExpiresAt: "Argo CD CI account token (argocd.ciAccount, group variable ARGOCD_AUTH_TOKEN)",
 } as const;
 
+/** A token output's name. */
+export type TokenOutput = keyof typeof TOKEN_OUTPUTS;
+
+/**
+ * Where each output's rotation window lives: the top-level stack config key (a JSON value), the
+ * path inside it, and the window when the path is absent. `defaultDays` is the schema default
+ * (stacks/schema.ts) when the object holding the key is present, else `absentDays`.
+ */
+export const ROTATE_BEFORE_KEYS: Record<TokenOutput, { configKey: string; path: string[]; defaultDays: number; absentDays: number }> = {
+    registryTokenExpiresAt: { configKey: "gitops-platform:gitlab", path: ["deployToken", "rotateBeforeDays"], defaultDays: 14, absentDays: 0 },
+    repoTokenExpiresAt: { configKey: "gitops-platform:gitlab", path: ["deployToken", "rotateBeforeDays"], defaultDays: 14, absentDays: 0 },
+    // The personal token keeps the deploy tokens' window, as before (0 without gitlab.deployToken).
+    ciPushTokenExpiresAt: { configKey: "gitops-platform:gitlab", path: ["deployToken", "rotateBeforeDays"], defaultDays: 14, absentDays: 0 },
+    // argocd.ciAccount has a default ({} when unset), so its window is always 14 unless set.
+    argocdCiTokenExpiresAt: { configKey: "gitops-platform:argocd", path: ["ciAccount", "rotateBeforeDays"], defaultDays: 14, absentDays: 14 },
+};
+
 /** Outputs of tokens a person replaces (no job can create a personal access token). */
 const PERSONAL_TOKENS: ReadonlySet<string> = new Set(["ciPushTokenExpiresAt"]);
 
 /** One token inside its rotation window or expired. */
 export interface TokenFinding {
-    output: keyof typeof TOKEN_OUTPUTS;
+    output: TokenOutput;
     purpose: string;
     expiresAt: string;
     /** Whole days left (negative once expired). */
@@ -33,31 +51,46 @@ export interface TokenFinding {
     rotatedBy: string;
 }
 
-/** `gitlab.deployToken.rotateBeforeDays` from the stack's `gitops-platform:gitlab` config value (JSON), if any. */
-export function rotateBeforeDaysOf(gitlabConfigJson: string | undefined): number | undefined {
-    if (!gitlabConfigJson) return undefined;
+/** Rotation window per token output, in days. */
+export type RotateWindows = Partial<Record<TokenOutput, number>>;
+
+function parseJson(text: string | undefined): unknown {
+    if (!text) return undefined;
     try {
-        const v = (JSON.parse(gitlabConfigJson) as { deployToken?: { rotateBeforeDays?: unknown } }).deployToken?.rotateBeforeDays;
-        return typeof v === "number" ? v : undefined;
+        return JSON.parse(text);
     } catch {
         return undefined;
     }
 }
 
-/** The findings for a stack's outputs at `now` (ms); tokens outside their window are not findings. */
-export function tokenFindings(
-    stackName: string,
-    outputs: Record<string, unknown>,
-    rotateBeforeDays: number | undefined,
-    now: number,
-): TokenFinding[] {
+/**
+ * Each token output's rotation window from the stack config (`pulumi config --json`-like: key →
+ * `{ value }`, structured values as JSON text), per ROTATE_BEFORE_KEYS.
+ */
+export function rotateWindowsOf(config: Record<string, { value?: string } | undefined>): Required<RotateWindows> {
+    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
+    const at = (v: unknown, path: string[]): unknown => path.reduce<unknown>((cur, seg) => (isObject(cur) ? cur[seg] : undefined), v);
+    const out = {} as Required<RotateWindows>;
+    for (const [output, k] of Object.entries(ROTATE_BEFORE_KEYS) as [TokenOutput, (typeof ROTATE_BEFORE_KEYS)[TokenOutput]][]) {
+        const parent = at(parseJson(config[k.configKey]?.value), k.path.slice(0, -1));
+        const leaf = isObject(parent) ? parent[k.path[k.path.length - 1]] : undefined;
+        out[output] = typeof leaf === "number" ? leaf : isObject(parent) ? k.defaultDays : k.absentDays;
+    }
+    return out;
+}
+
+/**
+ * The findings for a stack's outputs at `now` (ms); tokens outside their window are not findings.
+ * `rotateBeforeDays` is one window for every token, or a window per output (rotateWindowsOf).
+ */
+export function tokenFindings(stackName: string, outputs: Record<string, unknown>, rotateBeforeDays: number | undefined | RotateWindows, now: number): TokenFinding[] {
     const found: TokenFinding[] = [];
-    for (const [output, purpose] of Object.entries(TOKEN_OUTPUTS) as [keyof typeof TOKEN_OUTPUTS, string][]) {
+    for (const [output, purpose] of Object.entries(TOKEN_OUTPUTS) as [TokenOutput, string][]) {
         const v = outputs[output];
         if (typeof v !== "string") continue;
         const t = Date.parse(v);
         if (Number.isNaN(t)) continue;
-        const before = rotateBeforeDays ?? 0;
+        const before = (typeof rotateBeforeDays === "object" ? rotateBeforeDays[output] : rotateBeforeDays) ?? 0;
         if (now < t - before * DAY_MS) continue;
         found.push({
             output,
@@ -66,12 +99,12 @@ export function tokenFindings(
             daysLeft: Math.floor((t - now) / DAY_MS),
             rotateBeforeDays: before,
             status: now >= t ? "expired" : "rotation-due",
-            rotatedBy: output === "argocdCiTokenExpiresAt"
-                ? `the next deploy (pulumi up --stack ${stackName}): it replaces the token inside argocd.ciAccount.rotateBeforeDays (the rotate job covers only the deploy tokens)`
-                : PERSONAL_TOKENS.has(output)
+            rotatedBy: PERSONAL_TOKENS.has(output)
                 ? `a person: it is a personal access token the rotate job cannot replace; create a new one (write_repository), ` +
                   `then pulumi config set --secret gitops-platform:ciPushToken <token> --stack ${stackName} and deploy (pulumi up)`
-                : `the scheduled rotate job (SCHEDULED_TASK=rotate): npm run rotate -- --stack ${stackName}`,
+                : output === "argocdCiTokenExpiresAt"
+                  ? `the next deploy (pulumi up --stack ${stackName}): it replaces the token inside argocd.ciAccount.rotateBeforeDays (the rotate job covers only the deploy tokens)`
+                  : `the scheduled rotate job (SCHEDULED_TASK=rotate): npm run rotate -- --stack ${stackName}`,
         });
     }
     return found;

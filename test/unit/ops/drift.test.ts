@@ -7,7 +7,7 @@ import { driftMarkdown, driftReport, driftTable, exitCodeOf, statusOf, type Stac
 import { explain, meaningfulErrors } from "../../../ops/lib/failures";
 import { redactorFor } from "../../../ops/lib/redact";
 import { committedStacks, stacksToRun } from "../../../ops/lib/stacks";
-import { rotateBeforeDaysOf, tokenFindings } from "../../../ops/lib/tokenExpiry";
+import { rotateWindowsOf, tokenFindings } from "../../../ops/lib/tokenExpiry";
 import { rotationPlan, DEPLOY_TOKEN_TYPE } from "../../../ops/rotate";
 import { recorded } from "./recorded";
 
@@ -30,9 +30,11 @@ describe("token expiry", () => {
         assert.deepEqual(tokenFindings("dev", {}, 7, T), []);
     });
     it("rotateBeforeDays comes from the gitlab config value", () => {
-        assert.equal(rotateBeforeDaysOf('{"host":"gitlab.com","deployToken":{"name":"x","expiresInDays":90,"rotateBeforeDays":14}}'), 14);
-        assert.equal(rotateBeforeDaysOf(undefined), undefined);
-        assert.equal(rotateBeforeDaysOf("not json"), undefined);
+        const w = (gitlab: string | undefined) => rotateWindowsOf({ "gitops-platform:gitlab": gitlab === undefined ? undefined : { value: gitlab } }).registryTokenExpiresAt;
+        assert.equal(w('{"host":"gitlab.com","deployToken":{"name":"x","expiresInDays":90,"rotateBeforeDays":7}}'), 7);
+        assert.equal(w('{"deployToken":{"name":"x"}}'), 14, "deployToken without rotateBeforeDays: the schema default");
+        assert.equal(w(undefined), 0);
+        assert.equal(w("not json"), 0);
     });
     it("GITOPS_PLATFORM_CLOCK moves the clock; an invalid value is an error naming it with an example", () => {
         assert.equal(nowMs({ GITOPS_PLATFORM_CLOCK: "2026-12-28T00:00:00Z" }), Date.parse("2026-12-28T00:00:00Z"));
