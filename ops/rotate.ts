@@ -1,10 +1,13 @@
 /**
- * `npm run rotate -- --stack <name> [--out <dir>]`: the scheduled deploy token rotation.
+ * `npm run rotate -- --stack <name> [--out <dir>]`: the scheduled token rotation.
  *
- * Runs `pulumi preview --refresh`; when it shows the GitLab deploy tokens being replaced (inside
- * their `rotateBeforeDays` window, expired or revoked) and nothing else than them and what depends
- * on them (the registry secret in Vault, the VaultStaticSecrets that re-sync it, Argo CD's
- * repo-creds), runs `pulumi up` targeted at the tokens with their dependents. Anything else in the
+ * Runs `pulumi preview --refresh`; when it shows managed tokens being replaced (inside their
+ * `rotateBeforeDays` window, expired, revoked or deleted) — the GitLab deploy tokens and the Argo CD
+ * CI account token (ROTATED_TOKEN_TYPES) — and nothing else than them and what depends on them (the
+ * registry secret in Vault, the VaultStaticSecrets that re-sync it, Argo CD's repo-creds; the CI
+ * token's Vault secret and the ARGOCD_AUTH_TOKEN group variable), runs `pulumi up` targeted at the
+ * tokens with their dependents: each new token exists and its dependents hold it before the old one
+ * is revoked (create-before-delete, as in every deploy). Anything else in the
  * preview (a pending merge, drift elsewhere) stops it before applying anything: exit 4 and
  * `<out>/rotate-<stack>.md` lists what else is pending, so a schedule never applies unrelated
  * changes silently. Exit codes: 0 rotated or nothing due, 4 other changes pending, 1 error.
@@ -26,6 +29,10 @@ const USAGE = "npm run rotate -- --stack <name> [--out <dir>]";
 
 /** The type of the GitLab deploy token resources. */
 export const DEPLOY_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupDeployToken";
+/** The type of the Argo CD CI account token (argocd.apiUrl). */
+export const ARGOCD_ACCOUNT_TOKEN_TYPE = "pulumi-nodejs:dynamic/argocd:AccountToken";
+/** Token resources the rotate job replaces (with their dependents). */
+export const ROTATED_TOKEN_TYPES: readonly string[] = [DEPLOY_TOKEN_TYPE, ARGOCD_ACCOUNT_TOKEN_TYPE];
 
 /** What a rotation run would do, from the preview's changes and the state's dependency graph. */
 export interface RotationPlan {
@@ -37,8 +44,9 @@ export interface RotationPlan {
 
 /** Splits the preview's changes into the rotation and everything else. */
 export function rotationPlan(changes: Change[], resources: StateResourceLike[]): RotationPlan {
-    const tokens = changes.filter((c) => c.type === DEPLOY_TOKEN_TYPE);
-    const tokenUrns = [...new Set([...resources.filter((r) => r.type === DEPLOY_TOKEN_TYPE).map((r) => r.urn), ...tokens.map((t) => t.urn)])];
+    const isToken = (type: string) => ROTATED_TOKEN_TYPES.includes(type);
+    const tokens = changes.filter((c) => isToken(c.type));
+    const tokenUrns = [...new Set([...resources.filter((r) => isToken(r.type)).map((r) => r.urn), ...tokens.map((t) => t.urn)])];
     const allowed = withDependents(resources, tokenUrns);
     return { tokens, others: changes.filter((c) => !allowed.has(c.urn)) };
 }
@@ -47,7 +55,7 @@ function othersMarkdown(stack: string, others: Change[]): string {
     return [
         `### Rotation of stack \`${stack}\` stopped: other changes are pending`,
         "",
-        "The preview shows changes that are not the deploy token rotation. Nothing was applied. Deploy or revert them first (or run `npm run drift` to see drift), then rerun the rotate job.",
+        "The preview shows changes that are not the token rotation. Nothing was applied. Deploy or revert them first (or run `npm run drift` to see drift), then rerun the rotate job.",
         "",
         table(["action", "resource", "type", "properties"], others.map((c) => [c.action, code(c.name), code(c.type), cell(c.paths.map(code).join(", ") || "—")]), 50_000, "see the job log"),
     ].join("\n");
@@ -78,10 +86,10 @@ async function main(argv: string[]): Promise<number> {
         return EXIT.otherChanges;
     }
     if (plan.tokens.length === 0) {
-        console.log(`stack ${opts.stack}: no deploy token due for rotation, nothing else pending`);
+        console.log(`stack ${opts.stack}: no token due for rotation, nothing else pending`);
         return EXIT.ok;
     }
-    for (const t of plan.tokens) console.log(`rotating ${t.name} (${t.action}${t.drifted ? ", revoked or deleted in GitLab" : ""})`);
+    for (const t of plan.tokens) console.log(`rotating ${t.name} (${t.action}${t.drifted ? `, revoked or deleted in ${t.type === ARGOCD_ACCOUNT_TOKEN_TYPE ? "Argo CD" : "GitLab"}` : ""})`);
     // No --refresh here: a targeted refresh fails on the dependents' providers ("unknown provider",
     // seen with the e2e CLI); the preview above already refreshed and found nothing else pending.
     const up = await stack.up({ target: plan.tokens.map((t) => t.urn), targetDependents: true, color: "never" });

@@ -3,9 +3,9 @@
  * `repoTokenExpiresAt`, `ciPushTokenExpiresAt` and `argocdCiTokenExpiresAt` (ISO 8601), each
  * against its own rotation window from the stack config (ROTATE_BEFORE_KEYS). A token inside its
  * window (or already expired) is a finding that names who replaces it: the scheduled `rotate` job
- * (`npm run rotate -- --stack <stack>`) for the GitLab deploy tokens, the next `pulumi up` for the
- * Argo CD CI token, a person for the personal access token in `gitops-platform:ciPushToken`
- * (config set, then deploy).
+ * (`npm run rotate -- --stack <stack>`) for the GitLab deploy tokens and the Argo CD CI token (the
+ * next `pulumi up` replaces them too), a person for the personal access token in
+ * `gitops-platform:ciPushToken` (config set, then deploy).
  */
 
 const DAY_MS = 86_400_000;
@@ -102,9 +102,8 @@ export function tokenFindings(stackName: string, outputs: Record<string, unknown
             rotatedBy: PERSONAL_TOKENS.has(output)
                 ? `a person: it is a personal access token the rotate job cannot replace; create a new one (write_repository), ` +
                   `then pulumi config set --secret gitops-platform:ciPushToken <token> --stack ${stackName} and deploy (pulumi up)`
-                : output === "argocdCiTokenExpiresAt"
-                  ? `the next deploy (pulumi up --stack ${stackName}): it replaces the token inside argocd.ciAccount.rotateBeforeDays (the rotate job covers only the deploy tokens)`
-                  : `the scheduled rotate job (SCHEDULED_TASK=rotate): npm run rotate -- --stack ${stackName}`,
+                : `the scheduled rotate job (SCHEDULED_TASK=rotate): npm run rotate -- --stack ${stackName}` +
+                  (output === "argocdCiTokenExpiresAt" ? ` (or the next deploy: pulumi up --stack ${stackName} replaces it too)` : ""),
         });
     }
     return found;

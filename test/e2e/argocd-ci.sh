@@ -12,6 +12,8 @@
 #   - preview --expect-no-changes; GITOPS_PLATFORM_CLOCK inside rotateBeforeDays: up makes a new token,
 #     updates Vault and the variable, deletes the old token; preview --expect-no-changes
 #   - the token deleted in Argo CD out of band: refresh drops it, up makes a new one
+#   - the clock inside argocd.ciAccount.rotateBeforeDays: npm run drift exits 3 naming the token,
+#     npm run rotate replaces it (new token in Argo CD, Vault and ARGOCD_AUTH_TOKEN; old one 401)
 #   - destroy: the token deleted in Argo CD, the variables, hooks and Vault secrets gone
 # Argo CD is installed outside the stack here (argocd.enabled false): the script applies the
 # argocd-cm / argocd-rbac-cm lines the stack's Helm values would set (it warns about them).
@@ -246,6 +248,32 @@ check "a new token exists in Argo CD, Vault and ARGOCD_AUTH_TOKEN" \
   bash -c "$(declare -f vars_hold gl_vars); GL_URL='$GL_URL' GL_GROUP='$GL_GROUP'; [[ -n '$TOKEN3' && '$TOKEN3' != '$TOKEN2' ]] && vars_hold '$TOKEN3' && curl -fsS -H 'Authorization: Bearer $TOKEN3' '$ARGO_URL/api/v1/applications' >/dev/null"
 if run_pulumi preview-3.log preview --expect-no-changes --diff --stack "$STACK"; then ok "then nothing changes"
 else bad "preview --expect-no-changes after the new token"; tail -n 40 "$WORK/preview-3.log" >&2; fi
+
+step "the scheduled rotate job (npm run rotate) rotates the Argo CD token"
+ops() { # command label args... (output in WORK/<command>-<label>.log)
+  local cmd=$1 label=$2; shift 2
+  (cd "$WORK" && node --import tsx "$ROOT/ops/$cmd.ts" "$@") >"$WORK/$cmd-$label.log" 2>&1
+}
+EXP3=$(pulumi stack output argocdCiTokenExpiresAt --stack "$STACK")
+CLOCK3=$(date -u -d "$EXP3 - 3 days" +%Y-%m-%dT%H:%M:%SZ)
+NEW_EXPIRES3=$(date -u -d "$(date -u -d "$CLOCK3" +%F) + $DAYS days" +%Y-%m-%dT00:00:00.000Z)
+TOKEN3_ID=$(argo_tokens | jq -r '.[0].id')
+set +e; GITOPS_PLATFORM_CLOCK=$CLOCK3 ops drift window --stack "$STACK" --out "$WORK/reports/window"; RC=$?; set -e
+if [[ $RC == 3 ]]; then ok "drift check with the clock at $CLOCK3 exits 3 (token due)"; else bad "drift check in the window exits $RC, want 3"; cat "$WORK/drift-window.log" >&2; fi
+check "drift.json: argocdCiTokenExpiresAt due with argocd.ciAccount.rotateBeforeDays ($BEFORE), rotated by the rotate job" \
+  jq -e --argjson b "$BEFORE" --arg s "$STACK" '.stacks[0].tokens | length == 1 and (.[0] | .output == "argocdCiTokenExpiresAt" and .rotateBeforeDays == $b and .status == "rotation-due" and (.rotatedBy | contains("npm run rotate -- --stack " + $s)))' "$WORK/reports/window/drift.json"
+set +e; GITOPS_PLATFORM_CLOCK=$CLOCK3 ops rotate run --stack "$STACK" --out "$WORK/reports/rotate"; RC=$?; set -e
+if [[ $RC == 0 ]]; then ok "rotate exits 0"; tail -n 12 "$WORK/rotate-run.log" >&2; else bad "rotate exits $RC"; tail -n 40 "$WORK/rotate-run.log" >&2; fi
+check "rotate said it rotates argocd-ci-token" grep -q "rotating argocd-ci-token (replace)" "$WORK/rotate-run.log"
+TOKENS4=$(argo_tokens || echo '[]')
+check "Argo CD: one token, a new id, expiring at $NEW_EXPIRES3 (the old one deleted)" \
+  bash -c "$(declare -f one_token_expiring); one_token_expiring '$TOKENS4' '$NEW_EXPIRES3' && jq -e --arg id '$TOKEN3_ID' '.[0].id != \$id' <<<'$TOKENS4'"
+TOKEN4=$(ci_token || true)
+remember "$TOKEN4"
+check "Vault and ARGOCD_AUTH_TOKEN hold the rotated token" bash -c "$(declare -f vars_hold gl_vars); GL_URL='$GL_URL' GL_GROUP='$GL_GROUP'; [[ -n '$TOKEN4' && '$TOKEN4' != '$TOKEN3' ]] && vars_hold '$TOKEN4'"
+check "the token before the rotation is rejected (401)" bash -c "[[ \$(curl -sS -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer $TOKEN3' '$ARGO_URL/api/v1/applications') == 401 ]]"
+set +e; GITOPS_PLATFORM_CLOCK=$CLOCK3 ops drift rotated --stack "$STACK" --out "$WORK/reports/rotated"; RC=$?; set -e
+if [[ $RC == 0 ]]; then ok "drift check after the rotation (same clock) exits 0"; else bad "drift check after the rotation exits $RC"; cat "$WORK/drift-rotated.log" >&2; fi
 pulumi stack export --stack "$STACK" >"$WORK/state-2.json" 2>/dev/null || true
 pulumi stack output --json --show-secrets=false --stack "$STACK" >"$WORK/outputs-2.json" 2>/dev/null || true
 

@@ -91,11 +91,12 @@ test("a typo under argocd.ciAccount or argocd.webhook is an unknown key", () => 
     assert.ok(keys.includes(`${P}argocd.ciAccount.nmae`) && keys.includes(`${P}argocd.webhook.enable`), keys.join(", "));
 });
 
-test("the drift check's token findings cover argocdCiTokenExpiresAt, rotated by the next deploy", async () => {
+test("the drift check's token findings cover argocdCiTokenExpiresAt, rotated by the rotate job (or the next deploy)", async () => {
     const { TOKEN_OUTPUTS, tokenFindings } = await import("../../../ops/lib/tokenExpiry");
     assert.match(TOKEN_OUTPUTS.argocdCiTokenExpiresAt, /ARGOCD_AUTH_TOKEN/);
     const f = tokenFindings("dev", { argocdCiTokenExpiresAt: "2027-01-10T00:00:00.000Z" }, 14, Date.parse("2027-01-01T00:00:00Z"));
     assert.equal(f.length, 1);
     assert.equal(f[0].status, "rotation-due");
+    assert.match(f[0].rotatedBy, /npm run rotate -- --stack dev/);
     assert.match(f[0].rotatedBy, /pulumi up --stack dev/);
 });

@@ -8,7 +8,7 @@ import { explain, meaningfulErrors } from "../../../ops/lib/failures";
 import { redactorFor } from "../../../ops/lib/redact";
 import { committedStacks, stacksToRun } from "../../../ops/lib/stacks";
 import { rotateWindowsOf, tokenFindings } from "../../../ops/lib/tokenExpiry";
-import { rotationPlan, DEPLOY_TOKEN_TYPE } from "../../../ops/rotate";
+import { rotationPlan, ARGOCD_ACCOUNT_TOKEN_TYPE, DEPLOY_TOKEN_TYPE, ROTATED_TOKEN_TYPES } from "../../../ops/rotate";
 import { recorded } from "./recorded";
 
 const DAY = 86_400_000;
@@ -137,5 +137,35 @@ describe("rotation plan", () => {
     it("anything else stops it", () => {
         const p = rotationPlan([ch(token, "replace"), ch(policy, "update")], resources);
         assert.deepEqual(p.others.map((o) => o.name), ["env-dev-read"]);
+    });
+
+    // ArgoCdCi's children: the token, its Vault secret and ARGOCD_AUTH_TOKEN read token.token;
+    // ARGOCD_SERVER does not depend on it.
+    const argoToken = urn(ARGOCD_ACCOUNT_TOKEN_TYPE, "argocd-ci-token");
+    const argoKv = urn("pulumi-nodejs:dynamic/vault:OwnedKvSecret", "argocd-ci-token-vault-secret");
+    const argoVar = urn("pulumi-nodejs:dynamic/gitlab:GroupVariable", "argocd-ci-token-variable");
+    const argoServer = urn("pulumi-nodejs:dynamic/gitlab:GroupVariable", "argocd-ci-server-variable");
+    const release = urn("kubernetes:helm.sh/v3:Release", "argocd-release");
+    const withArgo = [
+        ...resources,
+        { urn: release, type: "kubernetes:helm.sh/v3:Release" },
+        { urn: argoToken, type: ARGOCD_ACCOUNT_TOKEN_TYPE, dependencies: [release] },
+        { urn: argoKv, type: "pulumi-nodejs:dynamic/vault:OwnedKvSecret", propertyDependencies: { data: [argoToken] } },
+        { urn: argoVar, type: "pulumi-nodejs:dynamic/gitlab:GroupVariable", propertyDependencies: { value: [argoToken] } },
+        { urn: argoServer, type: "pulumi-nodejs:dynamic/gitlab:GroupVariable" },
+    ];
+    const chA = (u: string, action: "replace" | "update") => ({ ...ch(token, action), urn: u, type: withArgo.find((r) => r.urn === u)!.type, name: u.split("::").pop()! });
+    it("the Argo CD CI token is rotated too: it, its Vault secret and ARGOCD_AUTH_TOKEN are the rotation", () => {
+        assert.ok(ROTATED_TOKEN_TYPES.includes(ARGOCD_ACCOUNT_TOKEN_TYPE) && ROTATED_TOKEN_TYPES.includes(DEPLOY_TOKEN_TYPE));
+        const p = rotationPlan([chA(argoToken, "replace"), chA(argoKv, "update"), chA(argoVar, "update")], withArgo);
+        assert.deepEqual(p.tokens.map((t) => t.name), ["argocd-ci-token"]);
+        assert.deepEqual(p.others, []);
+        const both = rotationPlan([chA(token, "replace"), chA(kv, "update"), chA(argoToken, "replace"), chA(argoVar, "update")], withArgo);
+        assert.deepEqual(both.tokens.map((t) => t.name).sort(), ["argocd-ci-token", "registry-deploy-token"]);
+        assert.deepEqual(both.others, []);
+    });
+    it("a change of what the Argo CD token depends on (the Helm release) or of ARGOCD_SERVER stops it", () => {
+        const p = rotationPlan([chA(argoToken, "replace"), chA(release, "update"), chA(argoServer, "update")], withArgo);
+        assert.deepEqual(p.others.map((o) => o.name).sort(), ["argocd-ci-server-variable", "argocd-release"]);
     });
 });
