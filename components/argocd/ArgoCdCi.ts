@@ -17,10 +17,29 @@ export function argocdWebhookSecretPath(pathPrefix: string, stack: string): stri
 
 /**
  * The value of ARGOCD_SERVER: what the argocd CLI takes as `--server` (host and port, no scheme,
- * no path), from the public URL (or the API URL).
+ * no path), from the public URL (or the API URL). A path is not part of it: see {@link argocdGrpcWebRootPath}.
  */
 export function argocdServerAddress(url: string): string {
     return new URL(url).host;
+}
+
+/**
+ * The path Argo CD is served under (`https://host/argocd` → `/argocd`; none for `/`), which the
+ * argocd CLI takes as `--grpc-web-root-path` (Argo CD's ingress docs, path-based routing:
+ * `argocd login <host>:<port> --grpc-web-root-path /argo-cd`); `--server` takes only host:port.
+ */
+export function argocdGrpcWebRootPath(url: string): string | undefined {
+    const p = new URL(url).pathname.replace(/\/+$/, "");
+    return p === "" ? undefined : p;
+}
+
+/**
+ * The value of the group variable ARGOCD_OPTS (options the argocd CLI reads from the environment)
+ * for a URL with a path: `--grpc-web-root-path <path>`; undefined without a path (no variable).
+ */
+export function argocdCliOptions(url: string): string | undefined {
+    const root = argocdGrpcWebRootPath(url);
+    return root === undefined ? undefined : `--grpc-web-root-path ${root}`;
 }
 
 /** `<url>/api/webhook`: where GitLab sends push events for Argo CD. */
@@ -61,7 +80,7 @@ export interface ArgoCdCiArgs {
         password: pulumi.Input<string>;
         expiresInDays: number;
         rotateBeforeDays: number;
-        /** ARGOCD_SERVER's source: the public URL, else `apiUrl`. */
+        /** ARGOCD_SERVER's (and, with a path, ARGOCD_OPTS') source: the public URL, else `apiUrl`. */
         serverUrl: string;
     };
     /** A webhook secret (in Vault) and, with `hooks`, GitLab push hooks to `<url>/api/webhook`. @default none */
@@ -142,13 +161,15 @@ export class ArgoCdCi extends pulumi.ComponentResource {
                 { ...child, dependsOn: args.dependsOn },
             );
             const server = argocdServerAddress(t.serverUrl);
+            const rootPath = argocdGrpcWebRootPath(t.serverUrl);
+            const cliOptions = argocdCliOptions(t.serverUrl);
             new OwnedKvSecret(
                 `${name}-token-vault-secret`,
                 {
                     mount: args.kvMount,
                     path: argocdCiSecretPath(args.pathPrefix, args.stack),
                     owner: args.owner,
-                    data: { token: pulumi.secret(token.token), server, account: t.account },
+                    data: { token: pulumi.secret(token.token), server, account: t.account, ...(rootPath ? { grpcWebRootPath: rootPath } : {}) },
                 },
                 child,
             );
@@ -158,6 +179,15 @@ export class ArgoCdCi extends pulumi.ComponentResource {
                     { host: args.gitlab.host, group: args.gitlab.group, key: "ARGOCD_SERVER", value: server, masked: false, protected: false, raw: true, apiToken: args.gitlab.apiToken },
                     child,
                 );
+                // Argo CD under a path (https://host/argocd): the CLI needs --grpc-web-root-path, which it
+                // reads from ARGOCD_OPTS; ARGOCD_SERVER stays host[:port].
+                if (cliOptions !== undefined) {
+                    new GroupVariable(
+                        `${name}-opts-variable`,
+                        { host: args.gitlab.host, group: args.gitlab.group, key: "ARGOCD_OPTS", value: cliOptions, masked: false, protected: false, raw: true, apiToken: args.gitlab.apiToken },
+                        child,
+                    );
+                }
                 new GroupVariable(
                     `${name}-token-variable`,
                     {

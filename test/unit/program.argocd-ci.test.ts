@@ -84,6 +84,7 @@ test("group variables ARGOCD_SERVER (not masked, the public host) and ARGOCD_AUT
     const vars = Object.fromEntries(ofType(GITLAB_GROUP_VARIABLE_TYPE).map((v) => [v.inputs.key, v]));
     assert.equal(vars.ARGOCD_SERVER.inputs.value, "argocd.example.com");
     assert.equal(vars.ARGOCD_SERVER.inputs.masked, false);
+    assert.equal(vars.ARGOCD_OPTS, undefined, "argocd.url without a path: no ARGOCD_OPTS");
     const t = vars.ARGOCD_AUTH_TOKEN;
     assert.equal(t.inputs.masked, true);
     assert.equal(t.inputs.protected, false);

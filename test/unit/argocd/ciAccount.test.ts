@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { installMocks, isSecretAt, recorded, settle } from "../../support/mocks";
 import { ArgoCd } from "../../../components/argocd/ArgoCd";
-import { argocdServerAddress, argocdWebhookUrl } from "../../../components/argocd/ArgoCdCi";
+import { argocdCliOptions, argocdGrpcWebRootPath, argocdServerAddress, argocdWebhookUrl } from "../../../components/argocd/ArgoCdCi";
 import { manualTokenCommand } from "../../../components/argocd/ciAccount";
 
 before(async () => {
@@ -59,4 +59,16 @@ test("ARGOCD_SERVER is the CLI's host[:port]; the hook URL is <url>/api/webhook;
         manualTokenCommand("ci-readonly", 90, "secret", "g/platform/stacks/dev/argocd-ci"),
         `argocd account generate-token --account ci-readonly --expires-in 2160h --id gitops-platform-manual | vault kv put -mount=secret g/platform/stacks/dev/argocd-ci token=- server="$ARGOCD_SERVER"`,
     );
+});
+
+test("Argo CD under a path: ARGOCD_SERVER keeps host[:port], the path goes to --grpc-web-root-path (ARGOCD_OPTS); the hook URL keeps it", () => {
+    assert.equal(argocdServerAddress("https://tools.example.com:8443/argocd"), "tools.example.com:8443");
+    assert.equal(argocdGrpcWebRootPath("https://tools.example.com:8443/argocd"), "/argocd");
+    assert.equal(argocdGrpcWebRootPath("https://tools.example.com/ci/argo-cd/"), "/ci/argo-cd");
+    assert.equal(argocdCliOptions("https://tools.example.com/argocd/"), "--grpc-web-root-path /argocd");
+    for (const u of ["https://argocd.example.com", "https://argocd.example.com/", "http://127.0.0.1:8080"]) {
+        assert.equal(argocdGrpcWebRootPath(u), undefined, u);
+        assert.equal(argocdCliOptions(u), undefined, u);
+    }
+    assert.equal(argocdWebhookUrl("https://tools.example.com/argocd/"), "https://tools.example.com/argocd/api/webhook");
 });
