@@ -25,6 +25,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { apiStatus, clusterTarget, kubernetesCallError } from "./clusterErrors";
+
+export { apiStatus };
 
 /** Field manager of the entries this provider adds. */
 export const FIELD_MANAGER = "gitops-platform";
@@ -146,23 +149,20 @@ export function loadKubeConfig(src: KubeconfigSource): import("@kubernetes/clien
     return kc;
 }
 
-/** HTTP status of a failed @kubernetes/client-node call (`code`, or `statusCode` in older errors). */
-export function apiStatus(e: unknown): number {
-    const err = e as { code?: number; statusCode?: number } | undefined;
-    return Number(err?.code ?? err?.statusCode);
-}
-
 /** A ServiceAccountClient over `coreV1Client`. */
 export function kubernetesServiceAccountClient(src: KubeconfigSource): ServiceAccountClient {
     const k8s = clientNode();
-    const api = coreV1Client(src);
+    const kc = loadKubeConfig(src);
+    const api = kc.makeApiClient(k8s.CoreV1Api);
+    // Named in errors: an unreachable API server is otherwise undici's bare "fetch failed".
+    const target = clusterTarget(kc, (src.kubeconfig ?? "").trim() !== "");
     return {
         async read(namespace, name) {
             try {
                 return (await api.readNamespacedServiceAccount({ name, namespace })) as ServiceAccountLike;
             } catch (e) {
                 if (apiStatus(e) === 404) return undefined;
-                throw new Error(`reading ServiceAccount ${namespace}/${name}: ${e instanceof Error ? e.message : String(e)}`);
+                throw kubernetesCallError(`reading ServiceAccount ${namespace}/${name}`, e, target);
             }
         },
         async jsonPatch(namespace, name, patch) {
@@ -173,8 +173,9 @@ export function kubernetesServiceAccountClient(src: KubeconfigSource): ServiceAc
                 )) as ServiceAccountLike;
             } catch (e) {
                 const code = apiStatus(e);
-                const why = code === 422 || code === 409 ? "it changed meanwhile (run again)" : e instanceof Error ? e.message : String(e);
-                throw new Error(`patching imagePullSecrets of ServiceAccount ${namespace}/${name}: ${why}`);
+                const action = `patching imagePullSecrets of ServiceAccount ${namespace}/${name}`;
+                if (code === 422 || code === 409) throw new Error(`${action}: it changed meanwhile (run again)`);
+                throw kubernetesCallError(action, e, target);
             }
         },
     };

@@ -19,6 +19,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
 import { apiStatus, KubeconfigSource, loadKubeConfig, clientNode } from "./pullSecretProvider";
+import { clusterTarget, kubernetesCallError } from "./clusterErrors";
 
 /** Inputs of the dynamic resource. */
 export interface SecretSyncInputs {
@@ -91,7 +92,9 @@ export function notSyncedMessage(p: SecretSyncInputs, seen: SecretSeen): string 
 
 /** A SecretMetaClient over @kubernetes/client-node. */
 export function kubernetesSecretMetaClient(src: KubeconfigSource): SecretMetaClient {
-    const api = loadKubeConfig(src).makeApiClient(clientNode().CoreV1Api);
+    const kc = loadKubeConfig(src);
+    const api = kc.makeApiClient(clientNode().CoreV1Api);
+    const target = clusterTarget(kc, (src.kubeconfig ?? "").trim() !== "");
     return {
         async read(namespace, name, annotation) {
             try {
@@ -99,7 +102,7 @@ export function kubernetesSecretMetaClient(src: KubeconfigSource): SecretMetaCli
                 return { exists: true, type: s.type, version: s.metadata?.annotations?.[annotation] };
             } catch (e) {
                 if (apiStatus(e) === 404) return { exists: false };
-                throw new Error(`reading Secret ${namespace}/${name}: ${e instanceof Error ? e.message : String(e)}`);
+                throw kubernetesCallError(`reading Secret ${namespace}/${name}`, e, target);
             }
         },
     };

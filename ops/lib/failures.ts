@@ -33,12 +33,12 @@ const RULES: { kind: FailureKind; test: RegExp; fix: string }[] = [
     },
     {
         kind: "cluster-credentials",
-        test: /\b(Unauthorized|You must be logged in to the server|forbidden: User)\b/,
+        test: /\b(Unauthorized|You must be logged in to the server|forbidden: User)\b|Kubernetes API server \S+ \(kubeconfig context [^)]*\) answered 40[13]/,
         fix: "the cluster refused the credentials: check kubernetes:kubeconfig (or KUBECONFIG) and that its token or certificate is still valid",
     },
     {
         kind: "cluster",
-        test: /(kubernetes|cluster|kubeconfig|k8s).*(unreachable|connection refused|no such host|i\/o timeout|dial tcp)|unreachable cluster|configured Kubernetes cluster is unreachable/i,
+        test: /(kubernetes|cluster|kubeconfig|k8s).*(unreachable|connection refused|no such host|i\/o timeout|dial tcp)|unreachable cluster|configured Kubernetes cluster is unreachable|cannot reach the Kubernetes API server/i,
         fix: "the Kubernetes API server is unreachable: check kubernetes:kubeconfig (server URL, context) and the network from this runner",
     },
     {

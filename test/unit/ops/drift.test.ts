@@ -94,6 +94,12 @@ describe("redaction and failures", () => {
         assert.equal(explain("Vault at https://v refused GET sys/mounts (403): the token (vault:token or VAULT_TOKEN) needs").kind, "vault-credentials");
         assert.match(explain("Unauthorized").fix, /kubernetes:kubeconfig/);
         assert.equal(explain("configured Kubernetes cluster is unreachable: dial tcp 127.0.0.1:1: connect: connection refused").kind, "cluster");
+        // The dynamic providers' own calls (components/kubernetes/clusterErrors.ts).
+        assert.equal(
+            explain("reading ServiceAccount poc-dev/default: cannot reach the Kubernetes API server https://127.0.0.1:6443 (kubeconfig context dev, from kubernetes:kubeconfig): ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:6443. Check …").kind,
+            "cluster",
+        );
+        assert.equal(explain("reading Secret poc-dev/regsecret: the Kubernetes API server https://10.0.0.1:6443 (kubeconfig context prod) answered 403: the kubeconfig's user may not do this (RBAC).").kind, "cluster-credentials");
         assert.equal(explain("GitLab rejected the API token (401)").kind, "gitlab");
         assert.equal(explain("Vault is not ready for this stack (1 problem); nothing was created:\n  vault:token: the token lacks capabilities the stack needs on 2 paths: sys/mounts (read)").kind, "vault-credentials");
         assert.equal(explain("Vault at https://v:8200 is sealed: unseal it").kind, "vault");
