@@ -6,7 +6,8 @@
  * (checked: the state's sha256 before and after is reported and must match). Also reads the tokens'
  * expiry from the stack outputs, each against its own rotateBeforeDays (ops/lib/tokenExpiry.ts). Writes `<out>/drift.json` (schema: docs/drift.md) and
  * `<out>/drift.md`, prints a table.
- * Exit codes: 0 clean, 2 drift, 3 a deploy token inside its rotation window (no drift), 1 error.
+ * Exit codes: 0 clean, 2 drift (or changes a failed or interrupted last deploy did not apply:
+ * ops/lib/lastDeploy.ts), 3 a token inside its rotation window (no drift), 1 error.
  * GITOPS_PLATFORM_CLOCK (ISO 8601) moves the clock for rehearsals; never set it in production.
  */
 import * as fs from "node:fs";
@@ -20,7 +21,8 @@ import { readGitLabProjectContext } from "./lib/gitlabCi";
 import { upsertIssue } from "./lib/gitlabNotes";
 import { runPreview } from "./lib/preview";
 import { redactorFor } from "./lib/redact";
-import { stateDigest } from "./lib/stateDigest";
+import { digestOf, stateDigest } from "./lib/stateDigest";
+import { incompleteReason, lastDeployOf, markIncomplete } from "./lib/lastDeploy";
 import { openStack, stacksToRun } from "./lib/stacks";
 import { rotateWindowsOf, tokenFindings } from "./lib/tokenExpiry";
 
@@ -38,7 +40,11 @@ export async function checkStack(stackName: string, dir: string, now: number): P
     const stack = await openStack(stackName, dir);
     const config = await stack.getAllConfig();
     const redact = redactorFor(config);
-    const sha256Before = await stateDigest(stack);
+    const exported = await stack.exportStack();
+    const sha256Before = digestOf(exported.deployment);
+    // A failed or interrupted last deploy: its pending changes are findings, not a merge waiting for a deploy.
+    const pendingOperations = ((exported.deployment as { pending_operations?: unknown[] }).pending_operations ?? []).length;
+    const incomplete = incompleteReason(lastDeployOf(await stack.history(10)), pendingOperations);
     const run = await runPreview(stack);
     const sha256After = await stateDigest(stack);
     const outputs = Object.fromEntries(Object.entries(await stack.outputs()).filter(([, o]) => !o.secret).map(([k, o]) => [k, o.value]));
@@ -46,8 +52,9 @@ export async function checkStack(stackName: string, dir: string, now: number): P
     const result: StackDrift = {
         stack: stackName,
         status: "clean",
-        changes: run.failure ? [] : driftOrder(changesOf(run.record)),
+        changes: run.failure ? [] : driftOrder(markIncomplete(changesOf(run.record), incomplete)),
         tokens,
+        ...(incomplete && !run.failure ? { incomplete } : {}),
         state: { sha256Before, sha256After, unchanged: sha256Before === sha256After },
         durationMs: Date.now() - t0,
     };

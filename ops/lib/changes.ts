@@ -33,6 +33,11 @@ export interface Change {
     driftKind?: "deleted" | "changed";
     /** The resource is protected (a delete or replace would fail until protect is removed). */
     protected: boolean;
+    /**
+     * Not drift, and not a merged change waiting for its deploy either: the stack's last `pulumi up`
+     * failed or was interrupted before applying it (drift check only, ops/lib/lastDeploy.ts).
+     */
+    incomplete?: boolean;
 }
 
 /** The counts GitLab's merge-request widget and the summaries show. */

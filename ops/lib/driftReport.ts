@@ -21,6 +21,8 @@ export interface StackDrift {
     changes: Change[];
     tokens: TokenFinding[];
     error?: { kind: FailureKind; messages: string[]; fix: string };
+    /** Why the last deployment is incomplete (failed or interrupted `pulumi up`); its pending changes are findings. */
+    incomplete?: string;
     /** sha256 of the exported state before and after the check (equal: nothing was written). */
     state?: { sha256Before: string; sha256After: string; unchanged: boolean };
     durationMs: number;
@@ -37,7 +39,8 @@ export interface DriftReport {
 /** The status of a stack from its findings. */
 export function statusOf(s: Pick<StackDrift, "changes" | "tokens" | "error">): StackDrift["status"] {
     if (s.error) return "error";
-    if (s.changes.some((c) => c.drifted)) return "drift";
+    // Drift, or what a failed or interrupted deploy did not apply: both need a pulumi up.
+    if (s.changes.some((c) => c.drifted || c.incomplete)) return "drift";
     if (s.tokens.length > 0) return "token-expiry";
     return "clean";
 }
@@ -57,6 +60,7 @@ export function driftReport(stacks: StackDrift[], checkedAt: Date): DriftReport 
 
 function driftNote(c: Change): string {
     if (c.drifted) return c.driftKind === "deleted" ? "deleted outside Pulumi" : "changed outside Pulumi";
+    if (c.incomplete) return "not applied: the last pulumi up failed or was interrupted";
     return "not drift: pending program change, or follows from a drifted resource";
 }
 
@@ -72,8 +76,14 @@ export function driftMarkdown(r: DriftReport, limit = 60_000, env: NodeJS.Proces
     const per = Math.max(2_000, Math.floor((limit - 600) / Math.max(1, r.stacks.length)));
     for (const s of r.stacks) {
         const drifted = s.changes.filter((c) => c.drifted).length;
-        const title = { clean: s.changes.length ? `no drift (${s.changes.length} pending change(s) not applied yet)` : "clean", drift: `**drift** on ${drifted} resource(s); \`pulumi up\` would change ${s.changes.length}`, "token-expiry": "**token rotation due**", error: "**check failed**" }[s.status];
+        const notApplied = s.changes.filter((c) => c.incomplete).length;
+        const driftTitle =
+            drifted > 0
+                ? `**drift** on ${drifted} resource(s)${notApplied ? `, ${notApplied} not applied by the last deploy` : ""}; \`pulumi up\` would change ${s.changes.length}`
+                : `**incomplete deployment**: ${notApplied} change(s) not applied by the last deploy; \`pulumi up\` would change ${s.changes.length}`;
+        const title = { clean: s.changes.length ? `no drift (${s.changes.length} pending change(s) not applied yet)` : "clean", drift: driftTitle, "token-expiry": "**token rotation due**", error: "**check failed**" }[s.status];
         head.push(`#### Stack \`${s.stack}\`: ${title}`, "");
+        if (s.incomplete) head.push(`Why: ${s.incomplete}. Deploy again (\`pulumi up --refresh\`) after fixing what stopped it.`, "");
         if (s.error) {
             head.push("```", ...s.error.messages.map((m) => m.slice(0, 1_500)), "```", "", `What to fix: ${s.error.fix}`, "");
         }
@@ -95,7 +105,8 @@ export function driftTable(r: DriftReport): string {
     const lines: string[] = [];
     for (const s of r.stacks) {
         if (s.changes.length === 0) rows.push([s.stack, s.status, "", "", "", ""]);
-        for (const c of s.changes) rows.push([s.stack, c.drifted ? "drift" : "pending", c.action, c.name, c.type, c.paths.join(", ") || "-"]);
+        for (const c of s.changes) rows.push([s.stack, c.drifted ? "drift" : c.incomplete ? "not-applied" : "pending", c.action, c.name, c.type, c.paths.join(", ") || "-"]);
+        if (s.incomplete) lines.push(`${s.stack}: incomplete deployment: ${s.incomplete}`);
         for (const t of s.tokens) lines.push(`${s.stack}: ${tokenLine(t)}`);
         if (s.error) lines.push(`${s.stack}: ERROR (${s.error.kind}): ${s.error.messages.join(" | ")}`, `${s.stack}: what to fix: ${s.error.fix}`);
     }

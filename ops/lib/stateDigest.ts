@@ -7,6 +7,10 @@ import type { Stack } from "@pulumi/pulumi/automation";
 
 /** sha256 (hex) of the stack's exported deployment. */
 export async function stateDigest(stack: Stack): Promise<string> {
-    const state = await stack.exportStack();
-    return createHash("sha256").update(JSON.stringify(state.deployment)).digest("hex");
+    return digestOf((await stack.exportStack()).deployment);
+}
+
+/** sha256 (hex) of an exported deployment (the `deployment` of `stack.exportStack()`). */
+export function digestOf(deployment: unknown): string {
+    return createHash("sha256").update(JSON.stringify(deployment)).digest("hex");
 }

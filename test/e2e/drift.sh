@@ -8,7 +8,9 @@
 #      (state untouched), `pulumi up --refresh` restores it, the check is clean again
 #   4. clock moved into the deploy tokens' rotation window: drift exits 3; rotate with a pending
 #      unrelated change exits 4 and applies nothing; rotate alone rotates (new tokens in GitLab and
-#      Vault, old ones revoked); the check is clean again
+#      Vault, old ones revoked); the check is clean again; an up that fails before creating the
+#      RegistrySecretSync resources (vso.waitForSync, no operator): drift exits 2 with both creates
+#      as not-applied findings, and 0 after a successful up
 #   5. failures say which system: a bad Vault token, an unreachable Vault, an unreachable API server
 #      (the stack reaches it through a relay that is stopped) (exit 1)
 #   6. preview-report for a change that replaces resources: replacements first with the input that
@@ -202,6 +204,23 @@ vault_has() { local want; want=$(jq -rj '.username + ":" + .token' <<<"$1" | bas
 check "Vault's registry secret carries the new token" vault_has "$NEW_REG"
 drift rotated 0
 unset GITOPS_PLATFORM_CLOCK
+
+step "an incomplete deploy: the up fails before creating the RegistrySecretSync resources"
+# vso.waitForSync on, but no operator runs here: each namespace's RegistrySecretSync times out, the
+# up fails and they are never created. The drift check must not call that clean.
+cfg gitops-platform:vso '{"enabled":false,"waitForSync":true,"syncTimeout":"5s"}'
+if run_pulumi up-nosync.log up --yes --skip-preview --stack "$STACK"; then bad "up with vso.waitForSync and no operator should fail"
+else ok "up fails: no operator synced regsecret within 5s"; grep -m1 -o "has not synced version [^(]*" "$WORK/up-nosync.log" >&2 || true; fi
+drift incomplete 2
+check "drift.json: both RegistrySecretSync creates are not-applied findings (not drift), the stack says the last update failed" \
+  jq -e '.stacks[0].status == "drift" and (.stacks[0].incomplete | test("last pulumi update .* failed"))
+    and ([.stacks[0].changes[] | select(.type == "pulumi-nodejs:dynamic/kubernetes:RegistrySecretSync" and .action == "create" and .incomplete and (.drifted | not))] | length == 2)' \
+  "$REPORTS/incomplete/drift.json"
+echo "--- drift table (incomplete deploy)" >&2; cat "$WORK/drift-incomplete.log" >&2
+cfg gitops-platform:vso '{"enabled":false,"waitForSync":false}'
+if run_pulumi up-nosync-off.log up --yes --skip-preview --stack "$STACK"; then ok "up with vso.waitForSync off again succeeds"
+else bad "up with vso.waitForSync off"; tail -n 30 "$WORK/up-nosync-off.log" >&2; fi
+drift complete-again 0
 
 step "failures name the system and what to fix"
 cfg --secret vault:token "hvs.not-a-valid-token-e2e"
