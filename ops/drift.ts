@@ -24,7 +24,7 @@ import { redactorFor } from "./lib/redact";
 import { digestOf, stateDigest } from "./lib/stateDigest";
 import { incompleteReason, lastDeployOf, markIncomplete } from "./lib/lastDeploy";
 import { openStack, stacksToRun } from "./lib/stacks";
-import { rotateWindowsOf, tokenFindings } from "./lib/tokenExpiry";
+import { ciPushModeOf, rotateWindowsOf, tokenFindings } from "./lib/tokenExpiry";
 
 const USAGE = "npm run drift -- --stack <name> | --all [--out <dir>] [--open-issue]";
 
@@ -48,7 +48,7 @@ export async function checkStack(stackName: string, dir: string, now: number): P
     const run = await runPreview(stack);
     const sha256After = await stateDigest(stack);
     const outputs = Object.fromEntries(Object.entries(await stack.outputs()).filter(([, o]) => !o.secret).map(([k, o]) => [k, o.value]));
-    const tokens = tokenFindings(stackName, outputs, rotateWindowsOf(config), now);
+    const tokens = tokenFindings(stackName, outputs, rotateWindowsOf(config), now, ciPushModeOf(config));
     const result: StackDrift = {
         stack: stackName,
         status: "clean",

@@ -2,10 +2,11 @@
  * `npm run rotate -- --stack <name> [--out <dir>]`: the scheduled token rotation.
  *
  * Runs `pulumi preview --refresh`; when it shows managed tokens being replaced (inside their
- * `rotateBeforeDays` window, expired, revoked or deleted) — the GitLab deploy tokens and the Argo CD
- * CI account token (ROTATED_TOKEN_TYPES) — and nothing else than them and what depends on them (the
- * registry secret in Vault, the VaultStaticSecrets that re-sync it, Argo CD's repo-creds; the CI
- * token's Vault secret and the ARGOCD_AUTH_TOKEN group variable), runs `pulumi up` targeted at the
+ * `rotateBeforeDays` window, expired, revoked or deleted) — the GitLab deploy tokens, the CI push
+ * group access token and the Argo CD CI account token (ROTATED_TOKEN_TYPES) — and nothing else than
+ * them and what depends on them (the registry secret in Vault, the VaultStaticSecrets that re-sync
+ * it, Argo CD's repo-creds; the CI push token's group variable; the Argo CD token's Vault secret and
+ * the ARGOCD_AUTH_TOKEN group variable), runs `pulumi up` targeted at the
  * tokens with their dependents: each new token exists and its dependents hold it before the old one
  * is revoked (create-before-delete, as in every deploy). Anything else in the
  * preview (a pending merge, drift elsewhere) stops it before applying anything: exit 4 and
@@ -31,8 +32,10 @@ const USAGE = "npm run rotate -- --stack <name> [--out <dir>]";
 export const DEPLOY_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupDeployToken";
 /** The type of the Argo CD CI account token (argocd.apiUrl). */
 export const ARGOCD_ACCOUNT_TOKEN_TYPE = "pulumi-nodejs:dynamic/argocd:AccountToken";
+/** The type of the CI push group access token (gitlab.ciPushToken.mode groupAccessToken). */
+export const GROUP_ACCESS_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupAccessToken";
 /** Token resources the rotate job replaces (with their dependents). */
-export const ROTATED_TOKEN_TYPES: readonly string[] = [DEPLOY_TOKEN_TYPE, ARGOCD_ACCOUNT_TOKEN_TYPE];
+export const ROTATED_TOKEN_TYPES: readonly string[] = [DEPLOY_TOKEN_TYPE, GROUP_ACCESS_TOKEN_TYPE, ARGOCD_ACCOUNT_TOKEN_TYPE];
 
 /** What a rotation run would do, from the preview's changes and the state's dependency graph. */
 export interface RotationPlan {

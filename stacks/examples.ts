@@ -27,6 +27,19 @@ const EXAMPLES: Record<string, string> = {
     "gitlab.deployToken.name": "gitops-platform:gitlab:\n  deployToken:\n    name: gitops-platform-registry",
     "gitlab.deployToken.expiresInDays": "gitops-platform:gitlab:\n  deployToken:\n    expiresInDays: 90",
     "gitlab.deployToken.rotateBeforeDays": "gitops-platform:gitlab:\n  deployToken:\n    expiresInDays: 90\n    rotateBeforeDays: 14",
+    "gitlab.ciPushTokenVariable": "gitops-platform:gitlab:\n  ciPushTokenVariable: CI_PUSH_TOKEN",
+    "gitlab.ciPushToken":
+        "gitops-platform:gitlab:\n  ciPushToken:\n    mode: groupAccessToken\n    name: gitops-platform-ci-push\n    expiresInDays: 90\n    rotateBeforeDays: 14\n    scopes: [write_repository]\n    accessLevel: developer",
+    "gitlab.ciPushToken.mode":
+        "gitops-platform:gitlab:\n  ciPushToken:\n    mode: groupAccessToken\n# or, with the personal token in the secret gitops-platform:ciPushToken:\ngitops-platform:gitlab:\n  ciPushToken:\n    mode: personalAccessToken\n    rotateBeforeDays: 14",
+    "gitlab.ciPushToken.name": "gitops-platform:gitlab:\n  ciPushToken:\n    name: gitops-platform-ci-push",
+    "gitlab.ciPushToken.expiresInDays": "gitops-platform:gitlab:\n  ciPushToken:\n    expiresInDays: 90",
+    "gitlab.ciPushToken.rotateBeforeDays": "gitops-platform:gitlab:\n  ciPushToken:\n    expiresInDays: 90\n    rotateBeforeDays: 14",
+    "gitlab.ciPushToken.scopes": "gitops-platform:gitlab:\n  ciPushToken:\n    scopes: [write_repository]",
+    "gitlab.ciPushToken.scopes[]": "gitops-platform:gitlab:\n  ciPushToken:\n    scopes: [write_repository]",
+    "gitlab.ciPushToken.accessLevel": "gitops-platform:gitlab:\n  ciPushToken:\n    accessLevel: developer",
+    ciPushToken:
+        "pulumi config set --secret gitops-platform:ciPushToken <personal-access-token>\n# or let the stack make a group access token instead (remove the secret):\ngitops-platform:gitlab:\n  ciPushToken:\n    mode: groupAccessToken",
     gitlabToken: "pulumi config set --secret gitops-platform:gitlabToken <gitlab-api-token>",
     registry:
         "gitops-platform:registry:\n  server: registry.example.com\n  username: puller\n" +

@@ -17,6 +17,7 @@ import { WebhookSecret } from "../components/argocd/WebhookSecret";
 import { PreviewEnvironments } from "../components/argocd/PreviewEnvironments";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupVariable } from "../components/gitlab/GroupVariable";
+import { GroupAccessToken } from "../components/gitlab/GroupAccessToken";
 import { durationToSeconds } from "../components/vault/duration";
 import { KvSecretReader } from "../components/vault/KvSecretReader";
 import { CloudflareTunnel } from "../components/cloudflare/CloudflareTunnel";
@@ -56,7 +57,7 @@ export interface PlatformOutputs {
     registryTokenExpiresAt?: pulumi.Output<string | undefined>;
     /** Expiry (ISO 8601) of the managed Argo CD `read_repository` deploy token; absent without `gitlab.deployToken`. */
     repoTokenExpiresAt?: pulumi.Output<string>;
-    /** Expiry (ISO 8601, or undefined when it never expires) of the personal token in `ciPushToken`; absent without it. */
+    /** Expiry (ISO 8601, or undefined when it never expires) of the CI push token (group access token, or the personal token in `ciPushToken`); absent without one. */
     ciPushTokenExpiresAt?: pulumi.Output<string | undefined>;
     /** Expiry (ISO 8601) of the Argo CD CI account's token; absent without `argocd.apiUrl`. */
     argocdCiTokenExpiresAt?: pulumi.Output<string>;
@@ -413,24 +414,44 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
               })
             : undefined;
 
-    // The seed's CI_PUSH_TOKEN: a personal access token (write_repository) CI pushes `.cicd/*.yaml`
-    // back with, as a group CI/CD variable: masked, not protected (every branch), not expanded. Its
-    // expiry is read through GitLab with the token itself, for the drift check.
-    const ciPush =
-        cfg.ciPushToken !== undefined && cfg.gitlabToken
-            ? new GroupVariable("gitlab-ci-push-token", {
-                  host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
-                  group: cfg.gitlab.group,
-                  key: cfg.gitlab.ciPushTokenVariable,
-                  value: pulumi.secret(cfg.ciPushToken),
-                  masked: true,
-                  protected: false,
-                  raw: true,
-                  apiToken: cfg.gitlabToken,
-                  readTokenExpiry: true,
-                  valueConfigKey: "gitops-platform:ciPushToken",
-              })
-            : undefined;
+    // The seed's CI_PUSH_TOKEN, a group CI/CD variable CI pushes `.cicd/*.yaml` back with: masked, not
+    // protected (every branch), not expanded. Either a group access token the stack creates and
+    // rotates (gitlab.ciPushToken.mode groupAccessToken: create-before-delete, the variable updated
+    // before the old token is revoked), or the personal access token in the secret ciPushToken, whose
+    // expiry is read through GitLab with the token itself. Both write the same variable resource, so
+    // switching modes updates the variable instead of deleting it.
+    const pushMode = cfg.gitlab.ciPushToken?.mode ?? (cfg.ciPushToken !== undefined ? "personalAccessToken" : undefined);
+    const pushVariable = (value: pulumi.Input<string>, personal: boolean) =>
+        new GroupVariable("gitlab-ci-push-token", {
+            host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
+            group: cfg.gitlab.group,
+            key: cfg.gitlab.ciPushTokenVariable,
+            value: pulumi.secret(value),
+            masked: true,
+            protected: false,
+            raw: true,
+            apiToken: cfg.gitlabToken!,
+            readTokenExpiry: personal,
+            valueConfigKey: personal ? "gitops-platform:ciPushToken" : "gitops-platform:gitlab.ciPushToken",
+        });
+    let ciPushTokenExpiresAt: pulumi.Output<string | undefined> | undefined;
+    const push = cfg.gitlab.ciPushToken;
+    if (pushMode === "groupAccessToken" && push && cfg.gitlabToken) {
+        const gat = new GroupAccessToken("gitlab-ci-push-access-token", {
+            host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
+            group: cfg.gitlab.group,
+            name: push.name,
+            scopes: push.scopes,
+            accessLevel: push.accessLevel,
+            expiresInDays: push.expiresInDays,
+            rotateBeforeDays: push.rotateBeforeDays,
+            apiToken: cfg.gitlabToken,
+        });
+        pushVariable(gat.token, false);
+        ciPushTokenExpiresAt = gat.expiresAt;
+    } else if (pushMode === "personalAccessToken" && cfg.ciPushToken !== undefined && cfg.gitlabToken) {
+        ciPushTokenExpiresAt = pushVariable(cfg.ciPushToken, true).tokenExpiresAt.apply((t) => t ?? undefined);
+    }
 
     const cloudflareTunnel = cfg.cloudflare.enabled ? buildCloudflare(cfg, providers, id, platform, vso) : undefined;
 
@@ -443,7 +464,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         applications: argocd.applicationNames,
         registryTokenExpiresAt: registryGitLab && registry ? registry.tokenExpiresAt : undefined,
         repoTokenExpiresAt: argocd.repoTokenExpiresAt,
-        ciPushTokenExpiresAt: ciPush ? ciPush.tokenExpiresAt.apply((t) => t ?? undefined) : undefined,
+        ciPushTokenExpiresAt,
         argocdCiTokenExpiresAt: argocdCi?.tokenExpiresAt,
         previewNamespace: preview?.namespace,
         previewApplicationSet: previews?.applicationSetName,

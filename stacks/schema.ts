@@ -125,6 +125,79 @@ const deployToken = z.strictObject({
     rotateBeforeDays: z.number().int().min(0).default(14),
 });
 
+/** Scopes a group access token may carry (doc/user/group/settings/group_access_tokens.md). */
+export const GROUP_ACCESS_TOKEN_SCOPES = [
+    "api",
+    "read_api",
+    "read_repository",
+    "write_repository",
+    "read_registry",
+    "write_registry",
+    "read_virtual_registry",
+    "write_virtual_registry",
+    "create_runner",
+    "manage_runner",
+    "ai_features",
+    "k8s_proxy",
+    "self_rotate",
+] as const;
+
+/** GitLab roles a group access token may have (doc/api/group_access_tokens.md; levels in the provider's ACCESS_LEVEL). */
+const ACCESS_ROLES = ["guest", "planner", "reporter", "developer", "maintainer", "owner"] as const;
+
+/**
+ * How the CI push token (group variable gitlab.ciPushTokenVariable) is made: a group access token the
+ * stack creates and rotates (`groupAccessToken`, where the tier allows it), or the personal access
+ * token in the secret `ciPushToken` (`personalAccessToken`, the seed's way).
+ */
+const ciPushTokenMode = z.enum(["groupAccessToken", "personalAccessToken"], {
+    error: "must be groupAccessToken (the stack creates and rotates a group access token) or personalAccessToken (the secret gitops-platform:ciPushToken)",
+});
+const ciPushToken = z
+    .strictObject({
+        mode: ciPushTokenMode.default("groupAccessToken"),
+        /** Token name shown in GitLab (its bot user is named after it). */
+        name: z.string().min(1).max(255).optional(),
+        expiresInDays: z.number().int({ error: "must be a whole number of days" }).min(1).max(365, { error: "must be at most 365: GitLab caps an access token's lifetime at one year" }).optional(),
+        rotateBeforeDays: z.number().int({ error: "must be a whole number of days" }).min(0).default(14),
+        scopes: z
+            .array(z.enum(GROUP_ACCESS_TOKEN_SCOPES, { error: `must be a group access token scope: ${GROUP_ACCESS_TOKEN_SCOPES.join(", ")}` }))
+            .min(1, { error: "must list at least one scope, e.g. [write_repository]" })
+            .optional(),
+        accessLevel: z
+            .enum(ACCESS_ROLES, { error: `must be a GitLab role: ${ACCESS_ROLES.join(", ")}` })
+            .optional(),
+    })
+    .superRefine((t, ctx) => {
+        if (t.mode === "personalAccessToken") {
+            for (const k of ["name", "expiresInDays", "scopes", "accessLevel"] as const) {
+                if (t[k] !== undefined) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: [k],
+                        message: "applies only to mode groupAccessToken: the personal access token in gitops-platform:ciPushToken is made by a person (only rotateBeforeDays applies)",
+                    });
+                }
+            }
+        }
+        const days = t.expiresInDays ?? 90;
+        if (t.mode === "groupAccessToken" && t.rotateBeforeDays >= days) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["rotateBeforeDays"],
+                message: `must be smaller than expiresInDays (${days}), otherwise every run would rotate the token`,
+            });
+        }
+    })
+    .transform((t) => ({
+        mode: t.mode,
+        rotateBeforeDays: t.rotateBeforeDays,
+        name: t.name ?? "gitops-platform-ci-push",
+        expiresInDays: t.expiresInDays ?? 90,
+        scopes: t.scopes ?? ["write_repository"],
+        accessLevel: t.accessLevel ?? ("developer" as (typeof ACCESS_ROLES)[number]),
+    }));
+
 const gitlab = z.strictObject({
     host: z.string().regex(HOSTNAME, { error: "must be a host name without scheme, e.g. gitlab.com" }).default("gitlab.com"),
     group: z.string({ error: "is required: the GitLab group that holds the service repositories" }).regex(GROUP_PATH, {
@@ -141,6 +214,8 @@ const gitlab = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_]{1,255}$/, { error: "must be a CI/CD variable key: letters, digits and _, e.g. CI_PUSH_TOKEN" })
         .default("CI_PUSH_TOKEN"),
+    /** How the CI push token is made: a group access token the stack rotates, or the personal token in `ciPushToken`. */
+    ciPushToken: ciPushToken.optional(),
     /** Path of the gitops-config repository in the group; gets an Argo CD push hook when argocd.url is set. */
     configRepo: z
         .string()
@@ -434,6 +509,32 @@ export const configSchema = z
                 code: "custom",
                 path: ["gitlabToken"],
                 message: "is required when ciPushToken is set: an API token that may manage the group's CI/CD variables",
+            });
+        }
+        const push = c.gitlab.ciPushToken;
+        if (push?.mode === "groupAccessToken") {
+            if (c.ciPushToken !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["ciPushToken"],
+                    message:
+                        "is set, but gitlab.ciPushToken.mode is groupAccessToken (the stack creates the token itself): remove the secret " +
+                        "(pulumi config rm gitops-platform:ciPushToken), or keep it with gitlab.ciPushToken.mode: personalAccessToken",
+                });
+            }
+            if (c.gitlabToken === undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["gitlabToken"],
+                    message: "is required when gitlab.ciPushToken.mode is groupAccessToken: an API token of a group Owner (api scope) that may create the group's access tokens and CI/CD variables",
+                });
+            }
+        }
+        if (push?.mode === "personalAccessToken" && c.ciPushToken === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["ciPushToken"],
+                message: "is required when gitlab.ciPushToken.mode is personalAccessToken: the personal access token (write_repository) CI pushes with",
             });
         }
         const reg = c.registry;

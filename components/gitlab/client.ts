@@ -1,5 +1,5 @@
-// A small client for GitLab's REST API v4, limited to group deploy tokens
-// (doc/api/deploy_tokens.md). Plain global `fetch`, no dependencies: this module is captured by
+// A small client for GitLab's REST API v4: group deploy tokens (doc/api/deploy_tokens.md), group
+// access tokens (doc/api/group_access_tokens.md), group CI/CD variables, projects. Plain global `fetch`, no dependencies: this module is captured by
 // value when the GroupDeployToken dynamic provider is closure-serialized into Pulumi state, so it
 // must stay self-contained (no imports, no module-level state, no secrets).
 //
@@ -91,6 +91,37 @@ export interface PersonalAccessTokenSelf {
     scopes: string[];
     /** `YYYY-MM-DD`, or null when it never expires. */
     expires_at: string | null;
+}
+
+/** A group access token as GitLab lists it (doc/api/group_access_tokens.md); the value only on create. */
+export interface GroupAccessToken {
+    id: number;
+    name: string;
+    scopes: string[];
+    /** `YYYY-MM-DD` (the token expires at midnight UTC on that date), or null. */
+    expires_at: string | null;
+    active: boolean;
+    revoked: boolean;
+    /** 10 Guest, 15 Planner, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner. */
+    access_level: number;
+    /** The token's bot user. */
+    user_id?: number;
+    created_at?: string;
+}
+
+/** The create response: the only time GitLab returns the token value. */
+export interface NewGroupAccessToken extends GroupAccessToken {
+    token: string;
+}
+
+/** What a new group access token is. */
+export interface CreateGroupAccessTokenRequest {
+    name: string;
+    scopes: string[];
+    /** GitLab access level, e.g. 30 (Developer). */
+    accessLevel: number;
+    /** `YYYY-MM-DD` (at most one year ahead). */
+    expiresAt: string;
 }
 
 export type GitLabErrorKind =
@@ -333,6 +364,105 @@ export class GitLabClient {
                     `and an API token with the \`api\` scope in ${GITLAB_CONFIG_KEYS.apiToken}.`,
             },
         };
+    }
+
+    private accessTokenCtx(what: string, group: string | number, allowNotFound: boolean): RequestContext {
+        const why =
+            `Group access tokens need the Owner role on the group and an API token with the \`api\` scope in ` +
+            `${GITLAB_CONFIG_KEYS.apiToken}; on GitLab.com the group needs Premium or Ultimate (not Free, not a trial; ` +
+            `self-managed: any tier). Without them keep the personal token: gitlab.ciPushToken.mode personalAccessToken ` +
+            `and pulumi config set --secret gitops-platform:ciPushToken <token>.`;
+        return {
+            what,
+            group: String(group),
+            allowNotFound,
+            hint: {
+                rejected: `Check gitops-platform:gitlab.ciPushToken (name, scopes, accessLevel, expiresInDays: at most 365). ${why}`,
+                forbidden: why,
+            },
+        };
+    }
+
+    /** Every group access token of the group (all pages, per_page=100), revoked and expired ones included. */
+    async listGroupAccessTokens(group: string | number): Promise<GroupAccessToken[]> {
+        const base = `${this.baseUrl}/groups/${encodeGroupId(group)}/access_tokens`;
+        const ctx = this.accessTokenCtx(`list the access tokens of group "${group}"`, group, false);
+        const all: GroupAccessToken[] = [];
+        let page = "1";
+        for (let guard = 0; guard < 10000; guard++) {
+            const q = new URLSearchParams({ per_page: "100", page });
+            const res = await this.send("GET", `${base}?${q.toString()}`, undefined, ctx, true);
+            if (!Array.isArray(res.body)) throw this.unexpected("GET", `${base}?${q.toString()}`, ctx, res.status, "expected a JSON array");
+            all.push(...(res.body as GroupAccessToken[]));
+            const next = nextPage(res.headers);
+            if (!next || next === page) break;
+            page = next;
+        }
+        return all;
+    }
+
+    /** One group access token, or `undefined` when GitLab does not know it (404). */
+    async getGroupAccessToken(group: string | number, tokenId: number | string): Promise<GroupAccessToken | undefined> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/access_tokens/${encodeURIComponent(String(tokenId))}`;
+        const res = await this.send("GET", url, undefined, this.accessTokenCtx(`read access token ${tokenId} of group "${group}"`, group, true), true);
+        if (res.status === 404) return undefined;
+        return res.body as GroupAccessToken;
+    }
+
+    /**
+     * Creates a group access token (POST /groups/:id/access_tokens); the result holds the value,
+     * which GitLab never returns again. Sent once, never retried: after an ambiguous failure (5xx,
+     * timeout, dropped connection) GitLab may have made the token and lost the answer, so the
+     * client revokes every active token with this name that did not exist before the call, then
+     * throws (the next `pulumi up` creates it again). If that check fails too, the error names the
+     * token to revoke by hand.
+     */
+    async createGroupAccessToken(group: string | number, req: CreateGroupAccessTokenRequest): Promise<NewGroupAccessToken> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/access_tokens`;
+        const ctx = this.accessTokenCtx(`create access token "${req.name}" in group "${group}"`, group, false);
+        const named = (list: GroupAccessToken[]) => list.filter((t) => t.name === req.name && t.active && !t.revoked).map((t) => t.id);
+        const before = new Set(named(await this.listGroupAccessTokens(group)));
+        const body = { name: req.name, scopes: req.scopes, access_level: req.accessLevel, expires_at: req.expiresAt };
+        try {
+            const res = await this.send("POST", url, body, ctx, false);
+            const created = res.body as NewGroupAccessToken;
+            if (!created || typeof created.token !== "string" || created.token === "") {
+                throw this.unexpected("POST", url, ctx, res.status, "the answer holds no token value");
+            }
+            this.seenSecrets.push(created.token);
+            return created;
+        } catch (e) {
+            if (!(e instanceof GitLabApiError) || !isRetryable(e.kind)) throw e;
+            try {
+                for (const id of named(await this.listGroupAccessTokens(group))) {
+                    if (!before.has(id)) await this.revokeGroupAccessToken(group, id);
+                }
+            } catch {
+                throw this.error(
+                    `${e.message} GitLab may have created access token "${req.name}" in group "${group}" without returning it, ` +
+                        `and the client could not check: in GitLab (group "${group}", Settings > Access tokens) revoke every active ` +
+                        `token named "${req.name}" whose id is not in the stack state (pulumi stack export), then run pulumi up again.`,
+                    { kind: e.kind, status: e.status, method: e.method, url: e.url, gitlabMessage: e.gitlabMessage },
+                );
+            }
+            throw e;
+        }
+    }
+
+    /** Revokes a group access token (DELETE, 204). Returns false when it was already gone or revoked. */
+    async revokeGroupAccessToken(group: string | number, tokenId: number | string): Promise<boolean> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(group)}/access_tokens/${encodeURIComponent(String(tokenId))}`;
+        try {
+            const res = await this.send("DELETE", url, undefined, this.accessTokenCtx(`revoke access token ${tokenId} of group "${group}"`, group, true), true);
+            return res.status !== 404;
+        } catch (e) {
+            // GitLab answers 400 "Token was not revoked" for a token that is already revoked.
+            if (e instanceof GitLabApiError && e.kind === "rejected") {
+                const t = await this.getGroupAccessToken(group, tokenId);
+                if (!t || t.revoked || !t.active) return false;
+            }
+            throw e;
+        }
     }
 
     /** Every deploy token of the group (all pages, per_page=100); `active` filters revoked/expired ones. */

@@ -73,6 +73,8 @@ export const recorded: Recorded[] = [];
 export const GITLAB_DEPLOY_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupDeployToken";
 /** Type of the GitLab group CI/CD variable dynamic resource. */
 export const GITLAB_GROUP_VARIABLE_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupVariable";
+/** Type of the GitLab group access token dynamic resource (the CI push token, gitlab.ciPushToken). */
+export const GITLAB_GROUP_ACCESS_TOKEN_TYPE = "pulumi-nodejs:dynamic/gitlab:GroupAccessToken";
 /** Type of the per-stack Vault KV secret dynamic resource. */
 export const OWNED_KV_SECRET_TYPE = "pulumi-nodejs:dynamic/vault:OwnedKvSecret";
 /** KV version the mocks report for every OwnedKvSecret. */
@@ -145,6 +147,13 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
         state.username = `gitlab+deploy-token-${args.name}`;
         state.tokenId = 42;
         state.expiresAt = "2027-01-01";
+    }
+    if (args.type === GITLAB_GROUP_ACCESS_TOKEN_TYPE) {
+        // What the provider's create returns (the value only then).
+        state.token = `glpat-mock-group-access-token-${args.name}`;
+        state.tokenId = 77;
+        state.userId = 9001;
+        state.expiresAt = "2027-03-01T00:00:00.000Z";
     }
     if (args.type === GITLAB_GROUP_VARIABLE_TYPE) {
         // What the provider's create returns when the value is a personal token expiring then.

@@ -21,6 +21,7 @@
 //   DELETE /api/v4/groups/:id/variables/:key   (204)
 //   (same access as deploy tokens: reading needs Maintainer, writing Owner and `api`; a masked
 //   value must have 8+ characters from the Base64 alphabet and @:.~-_+/= , else 400)
+// group access tokens (doc/api/group_access_tokens.md): see accessTokens.ts
 // personal access tokens (doc/api/personal_access_tokens.md):
 //   GET    /api/v4/personal_access_tokens/self (the token in PRIVATE-TOKEN: expires_at YYYY-MM-DD or
 //          null, scopes, active; unknown or expired → 401). API users' tokens never expire; more
@@ -39,6 +40,7 @@ import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { isProjectHooksRoute, projectHooksRoute } from "./hooks";
 import { isMergeRequestListRoute, mergeRequestListRoute, storedMergeRequests, upsertMergeRequest } from "./mergeRequests";
+import { accessTokenAdmin, accessTokensRoute, isAccessTokensRoute, storedAccessTokens } from "./accessTokens";
 
 export type Role = "guest" | "reporter" | "developer" | "maintainer" | "owner";
 
@@ -641,6 +643,8 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
                 if (method === "GET" && segments[1] === "tokens") return send(res, 200, double.tokens(group));
                 if (method === "GET" && segments[1] === "issued-values") return send(res, 200, [...issuedValues]);
                 if (method === "GET" && segments[1] === "variables") return send(res, 200, double.variables(group));
+                if (method === "GET" && segments[1] === "access-tokens") return send(res, 200, storedAccessTokens(users, group));
+                if (method === "POST" && segments[1] === "access-token") return send(res, 200, accessTokenAdmin({ users, findGroup, clock: () => double.clock(), issuedValues }, segments[2], group, id));
                 if (method === "POST" && segments[1] === "variable") {
                     return send(res, 200, double.setVariable(group, body as StoredVariable));
                 }
@@ -722,6 +726,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             result = personalTokenSelf(privateToken);
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "groups" && segments[4] === "variables" && segments.length >= 5 && segments.length <= 6) {
             result = variableRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
+        } else if (isAccessTokensRoute(segments)) { result = accessTokensRoute({ users, findGroup, clock: () => double.clock(), issuedValues }, method, segments, rawQuery, body, privateToken);
         } else if (isProjectHooksRoute(segments)) { result = projectHooksRoute({ users, resolveProject, projectRole }, method, segments, rawQuery, body, privateToken);
         } else if (isMergeRequestListRoute(segments)) { result = mergeRequestListRoute({ users, resolveProject, projectRole }, method, segments, rawQuery, privateToken, double.url);
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "projects" && segments.length >= 5) {

@@ -8,7 +8,7 @@ import { explain, meaningfulErrors } from "../../../ops/lib/failures";
 import { redactorFor } from "../../../ops/lib/redact";
 import { committedStacks, stacksToRun } from "../../../ops/lib/stacks";
 import { rotateWindowsOf, tokenFindings } from "../../../ops/lib/tokenExpiry";
-import { rotationPlan, ARGOCD_ACCOUNT_TOKEN_TYPE, DEPLOY_TOKEN_TYPE, ROTATED_TOKEN_TYPES } from "../../../ops/rotate";
+import { rotationPlan, ARGOCD_ACCOUNT_TOKEN_TYPE, DEPLOY_TOKEN_TYPE, GROUP_ACCESS_TOKEN_TYPE, ROTATED_TOKEN_TYPES } from "../../../ops/rotate";
 import { recorded } from "./recorded";
 
 const DAY = 86_400_000;
@@ -169,6 +169,16 @@ describe("rotation plan", () => {
         const both = rotationPlan([chA(token, "replace"), chA(kv, "update"), chA(argoToken, "replace"), chA(argoVar, "update")], withArgo);
         assert.deepEqual(both.tokens.map((t) => t.name).sort(), ["argocd-ci-token", "registry-deploy-token"]);
         assert.deepEqual(both.others, []);
+    });
+    it("the CI push group access token is rotated with its group variable", () => {
+        const gat = urn(GROUP_ACCESS_TOKEN_TYPE, "gitlab-ci-push-access-token");
+        const pushVar = urn("pulumi-nodejs:dynamic/gitlab:GroupVariable", "gitlab-ci-push-token");
+        const res = [...withArgo, { urn: gat, type: GROUP_ACCESS_TOKEN_TYPE }, { urn: pushVar, type: "pulumi-nodejs:dynamic/gitlab:GroupVariable", propertyDependencies: { value: [gat] } }];
+        const c = (u: string, action: "replace" | "update") => ({ ...ch(token, action), urn: u, type: res.find((r) => r.urn === u)!.type, name: u.split("::").pop()! });
+        const p = rotationPlan([c(gat, "replace"), c(pushVar, "update")], res);
+        assert.deepEqual(p.tokens.map((t) => t.name), ["gitlab-ci-push-access-token"]);
+        assert.deepEqual(p.others, []);
+        assert.ok(ROTATED_TOKEN_TYPES.includes(GROUP_ACCESS_TOKEN_TYPE));
     });
     it("a change of what the Argo CD token depends on (the Helm release) or of ARGOCD_SERVER stops it", () => {
         const p = rotationPlan([chA(argoToken, "replace"), chA(release, "update"), chA(argoServer, "update")], withArgo);
