@@ -8,7 +8,11 @@
 #   3. both `up`: each has its own registry secret (owner marker in custom_metadata), policy and
 #      token reviewer; real ServiceAccount logins read their own stack's secret and are denied the
 #      other's; dev's ciPushToken is the group CI/CD variable CI_PUSH_TOKEN (masked, not protected,
-#      raw) and its expiry the output ciPushTokenExpiresAt (gone again after `destroy dev`)
+#      raw) and its expiry the output ciPushTokenExpiresAt (gone again after `destroy dev`); prod's
+#      CI push token is a group access token the stack makes (gitlab.ciPushToken groupAccessToken,
+#      variable CI_PUSH_TOKEN_PROD): write_repository, Developer, 30 days; with GITOPS_PLATFORM_CLOCK
+#      inside rotateBeforeDays the next up makes a new one, updates the variable, revokes the old one
+#      (401 from then on); `destroy prod` revokes it and deletes the variable
 #   4. drift on dev's registry secret (overwrite, then deleted latest version): the drift checks
 #      fail, `up --refresh` writes the stack's value back, the checks are clean again
 #   5. a namespace of another stack, and another stack's Argo CD objects (repo-creds, AppProject,
@@ -52,7 +56,16 @@ ci_push_variable_ok() { # exactly one CI_PUSH_TOKEN: the token, masked, not prot
     '[.[] | select(.key == "CI_PUSH_TOKEN")] | length == 1 and (.[0] | .value == $v and .masked and .raw and (.protected | not))'
 }
 ci_push_expiry_ok() { [[ $(pulumi stack output ciPushTokenExpiresAt --stack dev) == "${CI_PUSH_EXPIRES}T00:00:00.000Z" ]]; }
-no_ci_push_output() { ! pulumi stack output --json --stack prod | jq -e 'has("ciPushTokenExpiresAt")'; }
+# prod: the CI push token as a group access token the stack creates and rotates (13.2 part c).
+GAT_NAME=e2e-prod-ci-push GAT_DAYS=30 GAT_BEFORE=7
+gl_access_tokens() { curl -fsS "$GL_URL/_double/access-tokens?group=$(jq -rn --arg g "$GL_GROUP" '$g|@uri')"; }
+gat_active() { gl_access_tokens | jq -c --arg n "$GAT_NAME" '[.[] | select(.name == $n and (.revoked | not))]'; }
+gat_ok() { # expiry date: exactly one active token with the name, write_repository, Developer, that expiry
+  gat_active | jq -e --arg e "$1" 'length == 1 and (.[0] | .scopes == ["write_repository"] and .access_level == 30 and .expires_at == $e)'
+}
+prod_push_variable_is() { # token value
+  gl_variables | jq -e --arg v "$1" '[.[] | select(.key == "CI_PUSH_TOKEN_PROD")] | length == 1 and (.[0] | .value == $v and .masked and .raw and (.protected | not))'
+}
 # Argo CD and VSO are installed once per cluster: on a shared cluster each stack gets its own
 # installation namespaces (their repo-creds, AppProject and default VaultConnection live there).
 stack_cfg dev gitops-platform:argocd '{"enabled":false}'
@@ -60,6 +73,9 @@ stack_cfg dev gitops-platform:vso '{"enabled":false,"waitForSync":false}'
 kubectl create namespace argocd-prod >/dev/null
 kubectl create namespace vso-prod >/dev/null
 stack_cfg prod gitops-platform:argocd '{"enabled":false,"namespace":"argocd-prod"}'
+stack_cfg prod gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg group "$GL_GROUP" --arg n "$GAT_NAME" --argjson d "$GAT_DAYS" --argjson b "$GAT_BEFORE" \
+  '{host:"gitlab.example.com",apiUrl:$api,group:$group,deployToken:{name:"e2e-prod",expiresInDays:30,rotateBeforeDays:7},
+    ciPushTokenVariable:"CI_PUSH_TOKEN_PROD",ciPushToken:{mode:"groupAccessToken",name:$n,expiresInDays:$d,rotateBeforeDays:$b}}')"
 stack_cfg prod gitops-platform:vso '{"enabled":false,"namespace":"vso-prod","waitForSync":false}'
 stack_cfg dev kubernetes:kubeconfig "$KUBECONFIG"
 # prod: the kubeconfig's content (admin bearer token inside) as a secret, as a CI variable would give it
@@ -127,7 +143,13 @@ check "prod: Argo CD repo-creds Secret (argocd-prod) labelled with its stack" re
 check "the two stacks hold different deploy tokens" tokens_differ
 check "dev: group variable CI_PUSH_TOKEN holds ciPushToken, masked, not protected, raw" ci_push_variable_ok
 check "dev: output ciPushTokenExpiresAt = the token's expiry (${CI_PUSH_EXPIRES}T00:00:00.000Z)" ci_push_expiry_ok
-check "prod (no ciPushToken): no ciPushTokenExpiresAt output" no_ci_push_output
+GAT_EXPIRES=$(date -u -d "+$GAT_DAYS days" +%F)
+check "prod: one active group access token $GAT_NAME (write_repository, Developer) expiring $GAT_EXPIRES" gat_ok "$GAT_EXPIRES"
+GAT1=$(gat_active | jq -r '.[0].token // empty') GAT1_ID=$(gat_active | jq -r '.[0].id // empty')
+check "prod: group variable CI_PUSH_TOKEN_PROD holds it (masked, not protected, raw)" prod_push_variable_is "$GAT1"
+check "prod: output ciPushTokenExpiresAt = ${GAT_EXPIRES}T00:00:00.000Z" \
+  bash -c "[[ \$(pulumi stack output ciPushTokenExpiresAt --stack prod) == '${GAT_EXPIRES}T00:00:00.000Z' ]]"
+check "prod: the group access token authenticates" bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'PRIVATE-TOKEN: $GAT1' '$GL_URL/api/v4/personal_access_tokens/self') == 200 ]]"
 pulumi stack export --stack dev >"$WORK/state-dev-up.json" 2>/dev/null || true  # scanned for secrets below
 pulumi stack output --json --show-secrets=false --stack dev >"$WORK/outputs-dev.json" 2>/dev/null || true
 
@@ -144,6 +166,26 @@ for s in dev prod; do
   if run_pulumi "preview-$s.log" preview --expect-no-changes --diff --stack "$s"; then ok "$s: a second run changes nothing"
   else bad "$s: preview --expect-no-changes"; tail -n 40 "$WORK/preview-$s.log" >&2; fi
 done
+
+step "prod: the CI push group access token rotated inside rotateBeforeDays"
+GAT_CLOCK=$(date -u -d "$GAT_EXPIRES - 3 days" +%Y-%m-%dT%H:%M:%SZ)
+GAT_NEW_EXPIRES=$(date -u -d "$(date -u -d "$GAT_CLOCK" +%F) + $GAT_DAYS days" +%F)
+if GITOPS_PLATFORM_CLOCK=$GAT_CLOCK run_pulumi up-prod-rotate.log up --yes --skip-preview --stack prod; then ok "prod: up with the clock at $GAT_CLOCK"
+else bad "prod: up with the clock moved"; tail -n 40 "$WORK/up-prod-rotate.log" >&2; fi
+check "prod: one active token $GAT_NAME, a new one expiring $GAT_NEW_EXPIRES" \
+  bash -c "$(declare -f gl_access_tokens gat_active gat_ok); GL_URL='$GL_URL' GL_GROUP='$GL_GROUP' GAT_NAME='$GAT_NAME'; gat_ok '$GAT_NEW_EXPIRES' && [[ \$(gat_active | jq -r '.[0].id') != '$GAT1_ID' ]]"
+GAT2=$(gat_active | jq -r '.[0].token // empty')
+check "prod: CI_PUSH_TOKEN_PROD holds the new token" prod_push_variable_is "$GAT2"
+check "prod: the old token is revoked in GitLab and rejected (401)" \
+  bash -c "$(declare -f gl_access_tokens); GL_URL='$GL_URL' GL_GROUP='$GL_GROUP'; gl_access_tokens | jq -e --arg id '$GAT1_ID' '.[] | select((.id | tostring) == \$id) | .revoked' && [[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'PRIVATE-TOKEN: $GAT1' '$GL_URL/api/v4/personal_access_tokens/self') == 401 ]]"
+check "prod: output ciPushTokenExpiresAt moved to ${GAT_NEW_EXPIRES}T00:00:00.000Z" \
+  bash -c "[[ \$(pulumi stack output ciPushTokenExpiresAt --stack prod) == '${GAT_NEW_EXPIRES}T00:00:00.000Z' ]]"
+if GITOPS_PLATFORM_CLOCK=$GAT_CLOCK run_pulumi preview-prod-rotated.log preview --expect-no-changes --diff --stack prod; then ok "prod: after the rotation a further run changes nothing"
+else bad "prod: preview --expect-no-changes after the rotation"; tail -n 40 "$WORK/preview-prod-rotated.log" >&2; fi
+pulumi stack export --stack prod >"$WORK/state-prod-rotated.json" 2>/dev/null || true
+check "prod: state holds the group access token and the API token as secret ciphertexts" jq -e '
+  [.deployment.resources[] | select(.type == "pulumi-nodejs:dynamic/gitlab:GroupAccessToken")] | length == 1 and
+  all(.outputs.token.ciphertext and .outputs.apiToken.ciphertext)' "$WORK/state-prod-rotated.json"
 
 step "a namespace of another stack is refused"
 stack_cfg prod gitops-platform:environments "{\"prod\":{\"namespace\":\"$PREFIX-dev\"}}"
@@ -217,7 +259,8 @@ check "prod's state holds the kubeconfig as a secret ciphertext" \
   jq -e '[.deployment.resources[] | select(.type == "pulumi:providers:kubernetes") | .inputs.kubeconfig.ciphertext] | length == 1' "$WORK/state-prod.json"
 no_clear() { # files...: no admin bearer token, Vault root token, API token, CI push token or deploy token value
   local v f
-  { printf '%s\n' "$E2E_KUBE_TOKEN" "$VAULT_TOKEN" "$GL_API_TOKEN" "$CI_PUSH_TOKEN"; gl_tokens | jq -r '.[].token'; } >"$WORK/values"
+  { printf '%s\n' "$E2E_KUBE_TOKEN" "$VAULT_TOKEN" "$GL_API_TOKEN" "$CI_PUSH_TOKEN"; gl_tokens | jq -r '.[].token'; gl_access_tokens | jq -r '.[].token'; } >"$WORK/values"
+  (( $(grep -c . "$WORK/values") >= 8 )) || { echo "too few secret values collected" >&2; return 1; }
   while read -r v; do
     [[ -n "$v" ]] || continue
     for f in "$@"; do grep -qF -- "$v" "$f" && { echo "a secret in clear in $f" >&2; return 1; }; done
@@ -229,6 +272,8 @@ check "no token in clear in the states, outputs or any log" no_clear "$WORK"/sta
 step "destroy prod"
 if run_pulumi destroy-prod.log destroy --yes --skip-preview --stack prod; then ok "pulumi destroy --stack prod"
 else bad "pulumi destroy --stack prod"; tail -n 40 "$WORK/destroy-prod.log" >&2; fi
+check "prod's group access token is revoked and CI_PUSH_TOKEN_PROD deleted" \
+  bash -c "$(declare -f gl_access_tokens gat_active gl_variables); GL_URL='$GL_URL' GL_GROUP='$GL_GROUP' GAT_NAME='$GAT_NAME'; [[ \$(gat_active | jq length) == 0 ]] && gl_variables | jq -e '[.[] | select(.key == \"CI_PUSH_TOKEN_PROD\")] | length == 0'"
 for s in dev prod; do pulumi stack rm --yes --force --stack "$s" >/dev/null 2>&1 || true; done
 
 (( FAIL == 0 ))
