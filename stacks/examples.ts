@@ -98,6 +98,7 @@ const EXAMPLES: Record<string, string> = {
     "argocd.webhook.sslVerification": "gitops-platform:argocd:\n  webhook:\n    sslVerification: true",
     argocdAdminPassword: "pulumi config set --secret gitops-platform:argocdAdminPassword <argocd-admin-password>",
     "gitlab.configRepo": "gitops-platform:gitlab:\n  configRepo: gitops-config",
+    "gitlab.manageProjects": "gitops-platform:gitlab:\n  manageProjects: true",
     argocdRepoToken: "pulumi config set --secret gitops-platform:argocdRepoToken <gitlab-read-token>",
     vso: "gitops-platform:vso:\n  enabled: true\n  chartVersion: 1.5.0\n  vaultAddress: https://vault.vault.svc:8200",
     "vso.enabled": "gitops-platform:vso:\n  enabled: false",

@@ -18,6 +18,7 @@ import { PreviewEnvironments } from "../components/argocd/PreviewEnvironments";
 import { RegistryCredentials } from "../components/registry/RegistryCredentials";
 import { GroupVariable } from "../components/gitlab/GroupVariable";
 import { GroupAccessToken } from "../components/gitlab/GroupAccessToken";
+import { GitLabProject } from "../components/gitlab/GitLabProject";
 import { durationToSeconds } from "../components/vault/duration";
 import { KvSecretReader } from "../components/vault/KvSecretReader";
 import { CloudflareTunnel } from "../components/cloudflare/CloudflareTunnel";
@@ -74,6 +75,11 @@ export interface PlatformOutputs {
         tokenSecretPath: pulumi.Output<string>;
         dns01SecretPath?: pulumi.Output<string>;
     };
+}
+
+/** Full paths of the projects gitlab.manageProjects keeps: gitlab.configRepo, then each service's repo (or name), once each. */
+export function managedProjectPaths(cfg: PlatformConfig): string[] {
+    return [...new Set([cfg.gitlab.configRepo, ...cfg.services.map((s) => s.repo ?? s.name)].map((r) => `${cfg.gitlab.group}/${r}`))];
 }
 
 /**
@@ -223,6 +229,27 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                     path: servicePlaceholderPath(cfg.pathPrefix, s.name, env.name),
                 });
             }
+        }
+    }
+
+    // The seed's "create the GitLab group and repositories" (gitlab.manageProjects): gitops-config and
+    // every service's project exist under the group, so adding a service is one entry in the stack
+    // file. Created when missing, adopted when present, never deleted (retainOnDelete).
+    const projects: GitLabProject[] = [];
+    if (cfg.gitlab.manageProjects && cfg.gitlabToken) {
+        pulumi.log.info(
+            `gitlab.manageProjects: the projects ${managedProjectPaths(cfg).join(", ")} are created when missing and adopted ` +
+                `when present; this stack never deletes a GitLab project (not on destroy, not when a service leaves the config: retainOnDelete)`,
+        );
+        for (const path of managedProjectPaths(cfg)) {
+            projects.push(
+                new GitLabProject(`gitlab-project-${path.slice(cfg.gitlab.group.length + 1).replace(/[^A-Za-z0-9_.-]/g, "-")}`, {
+                    host: cfg.gitlab.apiUrl ?? cfg.gitlab.host,
+                    path,
+                    apiToken: cfg.gitlabToken,
+                    configKey: path === `${cfg.gitlab.group}/${cfg.gitlab.configRepo}` ? "gitops-platform:gitlab.configRepo" : "gitops-platform:services",
+                }),
+            );
         }
     }
 
@@ -411,6 +438,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                             }
                           : undefined,
                   dependsOn: [argocd],
+                  projects,
               })
             : undefined;
 

@@ -221,6 +221,11 @@ const gitlab = z.strictObject({
         .string()
         .regex(/^[A-Za-z0-9_.][A-Za-z0-9_./-]*$/, { error: "must be a repository path inside the GitLab group, e.g. gitops-config" })
         .default("gitops-config"),
+    /**
+     * The gitops-config project and each service's project exist under the group: created when
+     * missing, adopted when present, never deleted (not by destroy, not when a service is removed).
+     */
+    manageProjects: z.boolean({ error: "must be true or false, e.g. gitops-platform:gitlab.manageProjects: true" }).default(false),
 });
 
 /** Registry credentials that already live in Vault (fields REGISTRY_URL, REGISTRY_USERNAME, REGISTRY_PASSWORD). */
@@ -509,6 +514,13 @@ export const configSchema = z
                 code: "custom",
                 path: ["gitlabToken"],
                 message: "is required when ciPushToken is set: an API token that may manage the group's CI/CD variables",
+            });
+        }
+        if (c.gitlab.manageProjects && c.gitlabToken === undefined) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["gitlabToken"],
+                message: "is required when gitlab.manageProjects is true: an API token (api scope) that may create projects in the group",
             });
         }
         const push = c.gitlab.ciPushToken;

@@ -96,6 +96,8 @@ export interface ArgoCdCiArgs {
     };
     /** Resources the Argo CD API calls need first (e.g. the Helm release that sets the account). @default none */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /** The GitLab projects the push hooks go on, when the stack creates them (gitlab.manageProjects): the hooks wait for them. @default none */
+    projects?: pulumi.Resource[];
 }
 
 /**
@@ -137,7 +139,7 @@ export class ArgoCdCi extends pulumi.ComponentResource {
                             enableSslVerification: args.webhook.sslVerification,
                             apiToken: args.gitlab.apiToken,
                         },
-                        child,
+                        { ...child, dependsOn: args.projects },
                     );
                 }
             }

@@ -124,6 +124,23 @@ export interface CreateGroupAccessTokenRequest {
     expiresAt: string;
 }
 
+/** A project as GitLab returns it (doc/api/projects.md), the fields this client uses. */
+export interface Project {
+    id: number;
+    name: string;
+    path: string;
+    path_with_namespace: string;
+    web_url?: string;
+    namespace?: { id: number; full_path: string; kind?: string };
+    archived?: boolean;
+}
+
+/** A group as GitLab returns it (doc/api/groups.md), the fields this client uses. */
+export interface Group {
+    id: number;
+    full_path: string;
+}
+
 export type GitLabErrorKind =
     | "unauthorized"
     | "forbidden"
@@ -463,6 +480,59 @@ export class GitLabClient {
             }
             throw e;
         }
+    }
+
+    private projectCtx(what: string, group: string, allowNotFound: boolean): RequestContext {
+        return {
+            what,
+            group,
+            allowNotFound,
+            hint: {
+                rejected: `Check gitops-platform:gitlab.configRepo and services[].repo (a project path inside the group, e.g. backend/api-gateway).`,
+                forbidden:
+                    `Creating projects in the group needs a role that may create projects there (Developer or Maintainer, as the ` +
+                    `group allows; Owner always) and an API token with the \`api\` scope in ${GITLAB_CONFIG_KEYS.apiToken}; ` +
+                    `or turn gitops-platform:gitlab.manageProjects off and create the projects by hand.`,
+            },
+        };
+    }
+
+    /** The project at a full path (`group/sub/name`) or numeric id, or `undefined` when GitLab has none there (404). */
+    async getProject(pathOrId: string | number): Promise<Project | undefined> {
+        const url = `${this.baseUrl}/projects/${encodeGroupId(pathOrId)}`;
+        try {
+            const res = await this.send("GET", url, undefined, this.projectCtx(`read project "${pathOrId}"`, String(pathOrId), true), true);
+            return res.status === 404 ? undefined : (res.body as Project);
+        } catch (e) {
+            // GitLab says "404 Project Not Found" for a project that does not exist (or that the token cannot see).
+            if (e instanceof GitLabApiError && e.status === 404) return undefined;
+            throw e;
+        }
+    }
+
+    /** The group at a full path or id, or `undefined` when GitLab has none there (404). */
+    async getGroup(pathOrId: string | number): Promise<Group | undefined> {
+        const url = `${this.baseUrl}/groups/${encodeGroupId(pathOrId)}`;
+        try {
+            const res = await this.send("GET", url, undefined, this.projectCtx(`read group "${pathOrId}"`, String(pathOrId), true), true);
+            return res.status === 404 ? undefined : (res.body as Group);
+        } catch (e) {
+            if (e instanceof GitLabApiError && e.status === 404) return undefined;
+            throw e;
+        }
+    }
+
+    /** Creates a project in a group (POST /projects with `namespace_id`; not retried: a lost answer surfaces as an error, the next run adopts it). */
+    async createProject(req: { name: string; path: string; namespaceId: number; group: string }): Promise<Project> {
+        const url = `${this.baseUrl}/projects`;
+        const res = await this.send(
+            "POST",
+            url,
+            { name: req.name, path: req.path, namespace_id: req.namespaceId },
+            this.projectCtx(`create project "${req.group}/${req.path}"`, req.group, false),
+            false,
+        );
+        return res.body as Project;
     }
 
     /** Every deploy token of the group (all pages, per_page=100); `active` filters revoked/expired ones. */

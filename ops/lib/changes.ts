@@ -38,6 +38,8 @@ export interface Change {
      * failed or was interrupted before applying it (drift check only, ops/lib/lastDeploy.ts).
      */
     incomplete?: boolean;
+    /** retainOnDelete: a delete (or the old half of a replacement) only drops it from the state; the live object stays. */
+    retained?: boolean;
 }
 
 /** The counts GitLab's merge-request widget and the summaries show. */
@@ -144,6 +146,7 @@ export function changesOf(rec: PreviewRecord): Change[] {
             drifted,
             driftKind: drifted ? (r!.gone ? "deleted" : "changed") : undefined,
             protected: steps.some((s) => s.protect),
+            ...(steps.some((s) => s.retain) ? { retained: true } : {}),
         };
         if (action === "update" && paths.length > 0 && paths.every((p) => isNoise(type, p))) continue;
         out.push(change);

@@ -20,6 +20,8 @@ export interface StepRecord {
     keys?: string[];
     /** Whether the resource is protected (before or after the step). */
     protect: boolean;
+    /** Whether the resource is retainOnDelete: a delete only drops it from the state (the live object stays). */
+    retain?: boolean;
     /** False for component resources (groupings with no live object of their own). */
     custom: boolean;
     /** A dynamic resource whose serialized provider code differs (a new version of the program). */
@@ -81,6 +83,7 @@ function stepOf(m: StepEventMetadata): StepRecord {
         detailedDiff: (m.detailedDiff as StepRecord["detailedDiff"]) ?? undefined,
         keys: m.keys ?? undefined,
         protect: m.old?.protect === true || m.new?.protect === true,
+        retain: m.old?.retainOnDelete === true || m.new?.retainOnDelete === true,
         // the engine omits `custom` for component resources
         custom: m.new?.custom === true || m.old?.custom === true,
         providerCodeChanged: codeChanged(m.old?.inputs?.__provider, m.new?.inputs?.__provider),

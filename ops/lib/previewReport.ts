@@ -117,6 +117,13 @@ export function previewMarkdown(r: PreviewReport, limit: number, env: NodeJS.Pro
     if (prot.length) {
         push(`**Protected resources touched:** ${prot.map((x) => `${code(x.name)} (${x.action})`).join(", ")} — a delete or replace of a protected resource fails until it is unprotected on purpose.\n`);
     }
+    const kept = [...r.changes, ...r.drift].filter((x) => x.retained && (x.action === "delete" || x.action === "replace"));
+    if (kept.length) {
+        push(
+            `**Kept, not deleted (retainOnDelete):** ${kept.map((x) => `${code(x.name)} (${x.action})`).join(", ")} — only dropped from the state: ` +
+                `the live object stays (GitLab projects of gitlab.manageProjects, service secret placeholders: they belong to the service teams).\n`,
+        );
+    }
     if (r.drift.length) {
         push("**Drift found by the refresh** (changed outside Pulumi; `pulumi up` puts it back)\n");
         push(table(["up would", "resource", "type", "properties"], r.drift.map((x) => [x.action, code(x.name), code(x.type), cell(x.paths.map(code).join(", ") || (x.driftKind === "deleted" ? "deleted" : "—"))]), Math.max(1_500, left / 2), pointer));

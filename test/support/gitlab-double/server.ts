@@ -22,6 +22,7 @@
 //   (same access as deploy tokens: reading needs Maintainer, writing Owner and `api`; a masked
 //   value must have 8+ characters from the Base64 alphabet and @:.~-_+/= , else 400)
 // group access tokens (doc/api/group_access_tokens.md): see accessTokens.ts
+// projects and groups (GET /projects/:id, POST /projects, GET /groups/:id): see projects.ts
 // personal access tokens (doc/api/personal_access_tokens.md):
 //   GET    /api/v4/personal_access_tokens/self (the token in PRIVATE-TOKEN: expires_at YYYY-MM-DD or
 //          null, scopes, active; unknown or expired → 401). API users' tokens never expire; more
@@ -41,6 +42,7 @@ import { randomBytes } from "node:crypto";
 import { isProjectHooksRoute, projectHooksRoute } from "./hooks";
 import { isMergeRequestListRoute, mergeRequestListRoute, storedMergeRequests, upsertMergeRequest } from "./mergeRequests";
 import { accessTokenAdmin, accessTokensRoute, isAccessTokensRoute, storedAccessTokens } from "./accessTokens";
+import { isProjectsRoute, projectsRoute } from "./projects";
 
 export type Role = "guest" | "reporter" | "developer" | "maintainer" | "owner";
 
@@ -726,6 +728,7 @@ export async function startGitLabDouble(options: DoubleOptions = {}): Promise<Gi
             result = personalTokenSelf(privateToken);
         } else if (segments[0] === "api" && segments[1] === "v4" && segments[2] === "groups" && segments[4] === "variables" && segments.length >= 5 && segments.length <= 6) {
             result = variableRoute(req, method, segments, rawPath, rawQuery, body, privateToken);
+        } else if (isProjectsRoute(segments)) { result = projectsRoute({ users, findGroup, findProject: (p) => findProject(p), addProject: (p) => double.addProject(p), projectRole, clock: () => double.clock(), baseUrl: double.url }, method, segments, body, privateToken);
         } else if (isAccessTokensRoute(segments)) { result = accessTokensRoute({ users, findGroup, clock: () => double.clock(), issuedValues }, method, segments, rawQuery, body, privateToken);
         } else if (isProjectHooksRoute(segments)) { result = projectHooksRoute({ users, resolveProject, projectRole }, method, segments, rawQuery, body, privateToken);
         } else if (isMergeRequestListRoute(segments)) { result = mergeRequestListRoute({ users, resolveProject, projectRole }, method, segments, rawQuery, privateToken, double.url);

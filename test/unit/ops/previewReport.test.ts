@@ -5,6 +5,7 @@ import { changesOf, type Change } from "../../../ops/lib/changes";
 import { guardrailViolations, isProduction } from "../../../ops/lib/guardrails";
 import { noteMarker, previewMarkdown, previewReport } from "../../../ops/lib/previewReport";
 import { events, recorded } from "./recorded";
+import { addEvent, emptyRecord } from "../../../ops/lib/events";
 
 const NOW = new Date("2026-12-01T00:00:00Z");
 
@@ -29,6 +30,21 @@ function propertyValues(name: "drift" | "replace-delete"): string[] {
 }
 
 describe("previewReport / previewMarkdown", () => {
+    it("a retainOnDelete resource leaving the program (a GitLab project of a removed service) is said to be kept, not deleted", () => {
+        const rec = emptyRecord();
+        const urn = "urn:pulumi:dev::gitops-platform::pulumi-nodejs:dynamic/gitlab:Project::gitlab-project-billing";
+        const old = { type: "pulumi-nodejs:dynamic/gitlab:Project", urn, custom: true, delete: false, id: "1042", parent: "", protect: false, retainOnDelete: true, inputs: {}, outputs: {}, provider: "" };
+        addEvent(rec, { sequence: 1, timestamp: 1, resourcePreEvent: { metadata: { op: "delete", urn, type: old.type, old, new: undefined, provider: "" } } } as any);
+        const changes = changesOf(rec);
+        assert.deepEqual(changes.map((c) => [c.action, c.name, c.retained]), [["delete", "gitlab-project-billing", true]]);
+        const md = previewMarkdown(previewReport({ stack: "dev", production: false, changes, violations: [], now: NOW }), 60_000);
+        assert.match(md, /\*\*Kept, not deleted \(retainOnDelete\):\*\* `gitlab-project-billing` \(delete\) — only dropped from the state/);
+        // Without retainOnDelete nothing is said.
+        const plain = emptyRecord();
+        addEvent(plain, { sequence: 1, timestamp: 1, resourcePreEvent: { metadata: { op: "delete", urn, type: old.type, old: { ...old, retainOnDelete: false }, provider: "" } } } as any);
+        assert.doesNotMatch(previewMarkdown(previewReport({ stack: "dev", production: false, changes: changesOf(plain), violations: [], now: NOW }), 60_000), /Kept, not deleted/);
+    });
+
     it("replacements and deletions come first, each replacement with the input that forces it", () => {
         const r = previewReport({ stack: "e2e", production: false, changes: changesOf(recorded("replace-delete")), violations: [], now: NOW });
         const md = previewMarkdown(r, 60_000);
