@@ -14,6 +14,9 @@
 #   - the token deleted in Argo CD out of band: refresh drops it, up makes a new one
 #   - the clock inside argocd.ciAccount.rotateBeforeDays: npm run drift exits 3 naming the token,
 #     npm run rotate replaces it (new token in Argo CD, Vault and ARGOCD_AUTH_TOKEN; old one 401)
+#   - gitlab.manageProjects: gitops-config existed (adopted, same id), api-gateway did not (created);
+#     a service removed from the config keeps its project (the merge-request report says "Kept, not
+#     deleted"), adding it back adopts it; destroy leaves both projects
 #   - destroy: the token deleted in Argo CD, the variables, hooks and Vault secrets gone
 # Argo CD is installed outside the stack here (argocd.enabled false): the script applies the
 # argocd-cm / argocd-rbac-cm lines the stack's Helm values would set (it warns about them).
@@ -128,7 +131,7 @@ cfg --secret vault:token "$VAULT_TOKEN"
 cfg gitops-platform:namespacePrefix "$PREFIX"
 cfg gitops-platform:environments '{"dev":{}}'
 cfg gitops-platform:services '[{"name":"api-gateway"}]'
-cfg gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg group "$GL_GROUP" '{host:"gitlab.example.com",apiUrl:$api,group:$group}')"
+cfg gitops-platform:gitlab "$(jq -cn --arg api "$GL_URL" --arg group "$GL_GROUP" '{host:"gitlab.example.com",apiUrl:$api,group:$group,manageProjects:true}')"
 cfg --secret gitops-platform:gitlabToken "$GL_API_TOKEN"
 cfg --path gitops-platform:registry.server registry.example.com
 cfg --path gitops-platform:registry.username e2e-user
@@ -140,6 +143,16 @@ cfg --secret gitops-platform:argocdAdminPassword "$ADMIN_PW"
 cfg gitops-platform:vso '{"enabled":false,"waitForSync":false}'
 cfg gitops-platform:vault "$(jq -cn --arg host "$E2E_KUBE_SERVER" --arg ca "$(cat "$E2E_KUBE_CA")" \
   '{kvMount:"secret",manageKvMount:false,pathPrefix:"e2e",kubernetesHost:$host,kubernetesCaCert:$ca,servicePlaceholders:false}')"
+
+step "gitlab.manageProjects: gitops-config exists already, api-gateway does not"
+gl_api() { curl -fsS -H "PRIVATE-TOKEN: $GL_API_TOKEN" "$@"; }
+uri() { jq -rn --arg p "$1" '$p|@uri'; }
+project_id() { gl_api "$GL_URL/api/v4/projects/$(uri "$1")" | jq -r .id; }
+GROUP_ID=$(gl_api "$GL_URL/api/v4/groups/$(uri "$GL_GROUP")" | jq -r .id)
+CONFIG_ID=$(gl_api -X POST -H 'Content-Type: application/json' "$GL_URL/api/v4/projects" \
+  -d "$(jq -cn --argjson ns "$GROUP_ID" '{name:"gitops-config",namespace_id:$ns}')" | jq -r .id)
+check "before up: $GL_GROUP/gitops-config exists (id $CONFIG_ID), $GL_GROUP/api-gateway answers 404" \
+  bash -c "[[ '$CONFIG_ID' =~ ^[0-9]+$ && \$(curl -s -o /dev/null -w '%{http_code}' -H 'PRIVATE-TOKEN: $GL_API_TOKEN' '$GL_URL/api/v4/projects/$(uri "$GL_GROUP/api-gateway")') == 404 ]]"
 
 step "pulumi up"
 EXPIRES=$(date -u -d "+$DAYS days" +%Y-%m-%dT00:00:00.000Z)
@@ -179,6 +192,18 @@ vars_hold() { # token
     and (map(select(.key == "ARGOCD_SERVER"))[0] | .value == "argocd.e2e.example.com" and .masked == false)'
 }
 check "group variables: ARGOCD_AUTH_TOKEN = the token (masked, not protected, raw), ARGOCD_SERVER = argocd.e2e.example.com" vars_hold "$TOKEN"
+
+step "checks: GitLab projects (gitlab.manageProjects)"
+check "gitops-config adopted: same id $CONFIG_ID" bash -c "[[ \$(curl -fsS -H 'PRIVATE-TOKEN: $GL_API_TOKEN' '$GL_URL/api/v4/projects/$(uri "$GL_GROUP/gitops-config")' | jq -r .id) == '$CONFIG_ID' ]]"
+check "api-gateway created in the group" bash -c "[[ \$(curl -s -o /dev/null -w '%{http_code}' -H 'PRIVATE-TOKEN: $GL_API_TOKEN' '$GL_URL/api/v4/projects/$(uri "$GL_GROUP/api-gateway")') == 200 ]]"
+API_ID=$(project_id "$GL_GROUP/api-gateway" || echo none)
+pulumi stack export --stack "$STACK" >"$WORK/state-projects.json" 2>/dev/null || true
+check "state: two Project resources, retainOnDelete, gitops-config adopted and api-gateway created" jq -e '
+  [.deployment.resources[] | select(.type == "pulumi-nodejs:dynamic/gitlab:Project")] as $p
+  | ($p | length) == 2 and all($p[]; .retainOnDelete == true)
+  and ($p | map(select(.outputs.path | endswith("/gitops-config")))[0].outputs.adopted == true)
+  and ($p | map(select(.outputs.path | endswith("/api-gateway")))[0].outputs.adopted == false)' "$WORK/state-projects.json"
+check "the up says the projects are never deleted" grep -q "this stack never deletes a GitLab project" "$WORK/up.log"
 
 step "checks: webhook secret and push hooks"
 HOOK_SECRET=$(vget "secret/data/$HOOK_PATH" | jq -r '.data.data["webhook.gitlab.secret"] // empty' || true)
@@ -277,6 +302,21 @@ if [[ $RC == 0 ]]; then ok "drift check after the rotation (same clock) exits 0"
 pulumi stack export --stack "$STACK" >"$WORK/state-2.json" 2>/dev/null || true
 pulumi stack output --json --show-secrets=false --stack "$STACK" >"$WORK/outputs-2.json" 2>/dev/null || true
 
+step "gitlab.manageProjects: a service removed from the config keeps its project"
+cfg gitops-platform:services '[]'
+set +e; ops preview-report removed --stack "$STACK" --out "$WORK/reports/removed"; RC=$?; set -e
+if [[ $RC == 0 ]]; then ok "preview-report with api-gateway removed ran"; else bad "preview-report exits $RC"; tail -n 30 "$WORK/preview-report-removed.log" >&2; fi
+check "the merge-request report says gitlab-project-api-gateway is kept, not deleted" \
+  grep -qF 'Kept, not deleted (retainOnDelete):** `gitlab-project-api-gateway` (delete)' "$WORK/reports/removed/preview-$STACK.md"
+if run_pulumi up-removed.log up --yes --skip-preview --stack "$STACK"; then ok "up without api-gateway"
+else bad "up without api-gateway"; tail -n 40 "$WORK/up-removed.log" >&2; fi
+check "api-gateway still exists in GitLab (same id $API_ID)" bash -c "[[ \$(curl -fsS -H 'PRIVATE-TOKEN: $GL_API_TOKEN' '$GL_URL/api/v4/projects/$(uri "$GL_GROUP/api-gateway")' | jq -r .id) == '$API_ID' ]]"
+check "the state no longer has it" bash -c "! pulumi stack export --stack '$STACK' | jq -e '.deployment.resources[] | select(.type == \"pulumi-nodejs:dynamic/gitlab:Project\" and (.outputs.path | endswith(\"/api-gateway\")))'"
+cfg gitops-platform:services '[{"name":"api-gateway"}]'
+if run_pulumi up-readded.log up --yes --skip-preview --stack "$STACK"; then ok "up with api-gateway again"
+else bad "up with api-gateway again"; tail -n 40 "$WORK/up-readded.log" >&2; fi
+check "api-gateway adopted again (same id, adopted true)" bash -c "pulumi stack export --stack '$STACK' | jq -e --arg id '$API_ID' '.deployment.resources[] | select(.type == \"pulumi-nodejs:dynamic/gitlab:Project\" and (.outputs.path | endswith(\"/api-gateway\"))) | .id == \$id and .outputs.adopted == true'"
+
 step "pulumi destroy"
 if run_pulumi destroy.log destroy --yes --skip-preview --stack "$STACK"; then ok "pulumi destroy succeeded"
 else bad "pulumi destroy"; tail -n 60 "$WORK/destroy.log" >&2; fi
@@ -286,6 +326,8 @@ check "GitLab: ARGOCD_SERVER and ARGOCD_AUTH_TOKEN deleted" no_vars
 no_hooks() { [[ $(hooks_of "$GL_GROUP/gitops-config" | jq length) == 0 && $(hooks_of "$GL_GROUP/api-gateway" | jq length) == 0 ]]; }
 check "GitLab: the push hooks deleted" no_hooks
 check "Vault: both secrets gone" bash -c "! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/data/$CI_PATH && ! curl -fsS -H 'X-Vault-Token: $VAULT_TOKEN' $VAULT_ADDR/v1/secret/data/$HOOK_PATH"
+check "GitLab: destroy left both projects (gitops-config id $CONFIG_ID, api-gateway id $API_ID)" \
+  bash -c "[[ \$(curl -fsS -H 'PRIVATE-TOKEN: $GL_API_TOKEN' '$GL_URL/api/v4/projects/$(uri "$GL_GROUP/gitops-config")' | jq -r .id) == '$CONFIG_ID' && \$(curl -fsS -H 'PRIVATE-TOKEN: $GL_API_TOKEN' '$GL_URL/api/v4/projects/$(uri "$GL_GROUP/api-gateway")' | jq -r .id) == '$API_ID' ]]"
 check "no secret value in clear in any log, output or state of the run" no_leak "$WORK"/*.log "$WORK"/outputs*.json "$WORK"/state*.json
 echo "[$NAME] Argo CD API: $ARGO_MODE" >&2
 pulumi stack rm --yes --force --stack "$STACK" >/dev/null 2>&1 || true
