@@ -25,12 +25,24 @@ export interface ArgoCdApiOptions {
 
 /** An answer Argo CD gave that is not a success; `status` 0 for a network error or a timeout. */
 export class ArgoCdApiError extends Error {
-    constructor(
-        message: string,
-        public readonly status: number,
-    ) {
+    /** HTTP status; 0 for a network error or a timeout. */
+    readonly status: number;
+
+    constructor(message: string, status: number) {
         super(message);
+        // Closure-serialized with the dynamic provider: Pulumi's serializer turns this class into a plain
+        // function, `super(message)` into `Error.call(this, message)`, which sets nothing on `this`, and
+        // the engine then saw "[object Object]: undefined" / "Unknown Error" (e2e, real argocd-server).
+        // So message and stack are set explicitly, and `toString` keeps the prototype in the serialized
+        // code (as GitLabApiError does).
+        this.message = message;
+        if (!this.stack) Error.captureStackTrace(this, ArgoCdApiError);
         this.name = "ArgoCdApiError";
+        this.status = status;
+    }
+
+    toString(): string {
+        return `${this.name}: ${this.message}`;
     }
 }
 

@@ -120,7 +120,8 @@ esac
 echo "[$NAME] Argo CD API ($ARGO_MODE) at $ARGO_URL" >&2
 
 # Argo CD admin session and account reads (curl, as an operator would)
-argo_session() { curl -fsS "$ARGO_URL/api/v1/session" -d "$(jq -cn --arg p "$ADMIN_PW" '{username:"admin",password:$p}')" | jq -r .token; }
+# argocd-server's grpc-gateway answers 415 to a body without Content-Type: application/json
+argo_session() { curl -fsS -H 'Content-Type: application/json' "$ARGO_URL/api/v1/session" -d "$(jq -cn --arg p "$ADMIN_PW" '{username:"admin",password:$p}')" | jq -r .token; }
 argo_tokens() { curl -fsS -H "Authorization: Bearer $(argo_session)" "$ARGO_URL/api/v1/account/$ACCOUNT" | jq -c '.tokens // []'; }
 
 pulumi stack init "$STACK" --secrets-provider passphrase --non-interactive >/dev/null
@@ -180,7 +181,7 @@ check "the token logs in: GET /api/v1/applications with it answers 200" \
   curl -fsS -H "Authorization: Bearer $TOKEN" "$ARGO_URL/api/v1/applications"
 write_forbidden() {
   local code
-  code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -X POST "$ARGO_URL/api/v1/applications" \
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -X POST "$ARGO_URL/api/v1/applications" \
     -d '{"metadata":{"name":"e2e-forbidden","namespace":"argocd"},"spec":{"project":"e2e","source":{"repoURL":"https://gitlab.example.com/x.git","path":"."},"destination":{"server":"https://kubernetes.default.svc","namespace":"e2e-dev"}}}')
   [[ "$code" == 403 ]] || { echo "write answered $code" >&2; return 1; }
 }
