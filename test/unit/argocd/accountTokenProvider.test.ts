@@ -151,3 +151,28 @@ describe("AccountToken provider against the Argo CD API double", () => {
         assert.match(e.message, /gitops-platform:argocd\.apiUrl/);
     });
 });
+
+describe("closure serialization", () => {
+    it("errors of the serialized provider are Errors with their message (the engine printed '[object Object]: undefined' before)", async () => {
+        // Pulumi's serializer turns `class ArgoCdApiError extends Error` into a plain function; without the
+        // explicit message and prototype the engine got an object without a message (seen with the real
+        // argocd-server in the e2e: "Unknown Error" on a failed token delete).
+        const fresh = makeAccountTokenProvider({ timeoutMs: 2000 });
+        const sf = await pulumi.runtime.serializeFunction(() => fresh, { allowSecrets: false });
+        assert.ok(!sf.text.includes(PASSWORD), "no password captured");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const revived = require("require-from-string")(sf.text).handler() as Provider;
+        const state = { ...inputs({ password: "wrong-password-for-the-test" }), expiresAt: "2030-01-01T00:00:00.000Z", tokenId: "gitops-platform-x", token: "t", issuedAt: "" };
+        const caught = await revived.delete("ci-readonly:gitops-platform-x", state).then(
+            () => assert.fail("a rejected login must fail"),
+            (e: unknown) => e,
+        );
+        assert.ok(caught instanceof Error, `expected an Error, got ${Object.prototype.toString.call(caught)}`);
+        const e = caught as Error & { status?: number };
+        assert.equal(e.status, 401);
+        assert.match(e.message, /rejected the login of admin \(HTTP 401\).*gitops-platform:argocdAdminPassword/);
+        assert.match(String(e), /^ArgoCdApiError: Argo CD at /);
+        assert.equal(typeof e.stack, "string");
+        assertNoSecret(e.message);
+    });
+});

@@ -178,3 +178,25 @@ describe("GroupAccessToken provider", () => {
         assert.ok(role.some((f) => f.property === "accessLevel"));
     });
 });
+
+describe("closure serialization (GroupAccessToken)", () => {
+    it("the serialized provider captures no secret, works against GitLab, and its errors keep their message", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pulumiRt = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        const fresh = makeGroupAccessTokenProvider({ ...FAST });
+        const sf = await pulumiRt.runtime.serializeFunction(() => fresh, { allowSecrets: false });
+        for (const s of allSecrets(double)) assert.ok(!sf.text.includes(s));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const revived = require("require-from-string")(sf.text).handler() as Provider;
+        const checked = (await revived.check({}, inputs({ name: "serialized" }))).inputs as GroupAccessTokenInputs;
+        const r = await revived.create(checked);
+        assert.equal(storedAccessTokens(double.users, GROUP).find((t) => String(t.id) === r.id)!.token, (r.outs as GroupAccessTokenOutputs).token);
+        await revived.delete(r.id, r.outs);
+        const caught = await revived.create({ ...checked, apiToken: API_TOKENS.unknown }).then(
+            () => assert.fail("an unknown API token must fail"),
+            (e: unknown) => e,
+        );
+        assert.ok(caught instanceof Error);
+        assert.match((caught as Error).message, /401 Unauthorized.*gitops-platform:gitlabToken/);
+    });
+});

@@ -104,3 +104,22 @@ describe("GitLabProject provider", () => {
         });
     });
 });
+
+describe("closure serialization (GitLabProject)", () => {
+    it("the serialized provider captures no secret and creates, adopts and never deletes", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pulumiRt = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        const fresh = makeProjectProvider();
+        const sf = await pulumiRt.runtime.serializeFunction(() => fresh, { allowSecrets: false });
+        for (const s of allSecrets(double)) assert.ok(!sf.text.includes(s));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const revived = require("require-from-string")(sf.text).handler() as Provider;
+        const made = await revived.create(inputs(`${GROUP}/serialized`));
+        assert.equal((made.outs as ProjectOutputs).adopted, false);
+        const again = await revived.create(inputs(`${GROUP}/serialized`));
+        assert.deepEqual([again.id, (again.outs as ProjectOutputs).adopted], [made.id, true]);
+        double.requests.length = 0;
+        await revived.delete(made.id, made.outs);
+        assert.deepEqual(double.requests, []);
+    });
+});
