@@ -31,7 +31,8 @@ export function incompleteReason(last: HistoryEntry | undefined, pendingOperatio
     }
     if (last && last.result !== "succeeded") {
         const when = last.endTime ? ` (ended ${new Date(last.endTime).toISOString()})` : "";
-        const version = last.version !== undefined ? ` version ${last.version}` : "";
+        // The DIY (file, S3) backends report version 0: no version to name then.
+        const version = last.version ? ` version ${last.version}` : "";
         return `the last pulumi ${last.kind}${version}${when} ${last.result === "failed" ? "failed" : `is ${last.result}`}: what it did not apply is still pending`;
     }
     return undefined;

@@ -48,6 +48,11 @@ describe("last deployment", () => {
             "the last pulumi update version 8 (ended 2026-12-01T10:00:00.000Z) failed: what it did not apply is still pending",
         );
         assert.match(incompleteReason({ kind: "update", result: "in-progress" }, 0)!, /is in-progress/);
+        // What the file backend answers (seen in the e2e): version 0 is not named.
+        assert.equal(
+            incompleteReason({ kind: "update", result: "failed", version: 0, endTime: "2026-12-02T04:08:49.000Z" }, 0),
+            "the last pulumi update (ended 2026-12-02T04:08:49.000Z) failed: what it did not apply is still pending",
+        );
         assert.equal(incompleteReason({ kind: "update", result: "succeeded" }, 0), undefined);
         assert.equal(incompleteReason(undefined, 0), undefined);
         assert.match(incompleteReason({ kind: "update", result: "succeeded" }, 2)!, /2 pending operation\(s\): a pulumi up was interrupted/);
