@@ -161,7 +161,9 @@ export class ArgoCdApi {
             const timer = setTimeout(() => controller.abort(), this.timeoutMs);
             try {
                 const headers: Record<string, string> = { Accept: "application/json" };
-                if (body !== undefined) headers["Content-Type"] = "application/json";
+                // argocd-server answers 415 "Invalid content type" to any non-GET request without
+                // Content-Type: application/json, a DELETE without a body included (seen in the e2e).
+                if (body !== undefined || method !== "GET") headers["Content-Type"] = "application/json";
                 if (this.bearer) headers.Authorization = `Bearer ${this.bearer}`;
                 const r = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: controller.signal });
                 const text = await r.text();

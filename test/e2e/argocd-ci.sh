@@ -261,7 +261,7 @@ else bad "preview --expect-no-changes (real clock) after rotation"; tail -n 60 "
 
 step "the token deleted in Argo CD out of band"
 TOKEN2_ID=$(argo_tokens | jq -r '.[0].id')
-curl -fsS -X DELETE -H "Authorization: Bearer $(argo_session)" "$ARGO_URL/api/v1/account/$ACCOUNT/token/$TOKEN2_ID" >/dev/null
+curl -fsS -X DELETE -H 'Content-Type: application/json' -H "Authorization: Bearer $(argo_session)" "$ARGO_URL/api/v1/account/$ACCOUNT/token/$TOKEN2_ID" >/dev/null
 if run_pulumi refresh-deleted.log refresh --yes --skip-preview --stack "$STACK"; then ok "refresh after the delete succeeded"
 else bad "refresh after the delete"; tail -n 40 "$WORK/refresh-deleted.log" >&2; fi
 dropped() { pulumi stack export --stack "$STACK" | jq -e '[.deployment.resources[] | select(.type == "pulumi-nodejs:dynamic/argocd:AccountToken")] | length == 0'; }

@@ -9,6 +9,8 @@
 //   DELETE /api/v1/account/:name/token/:id      {} (an unknown id is no error, as in Argo CD)
 //   GET    /api/v1/applications                 with an account token: {items: []}; the CI account may
 //                                              read, nothing else (POST → 403 permission denied)
+// A non-GET /api call without `Content-Type: application/json` (a bodiless DELETE too) → 415
+// "Invalid content type", as argocd-server answers (seen in the e2e).
 // Every /api/v1 call but the login needs `Authorization: Bearer <session or account token>`
 // (missing, unknown, deleted or expired → 401). Only the admin user may manage accounts' tokens.
 // Admin routes (test only): GET /_double/accounts (accounts with token values, for leak checks).
@@ -99,6 +101,11 @@ export async function startArgoCdDouble(options: ArgoCdDoubleOptions): Promise<A
         const path = (req.url ?? "/").split("?")[0];
         const method = (req.method ?? "GET").toUpperCase();
         requests.push({ method, path });
+        // As argocd-server: a non-GET API request (DELETE without a body too) needs Content-Type: application/json.
+        if (method !== "GET" && path.startsWith("/api/") && !String(req.headers["content-type"] ?? "").startsWith("application/json")) {
+            res.writeHead(415, { "Content-Type": "text/plain" });
+            return res.end("Invalid content type\n");
+        }
         const seg = path.split("/").filter((s) => s !== "").map(decodeURIComponent);
 
         if (seg[0] === "_double" && seg[1] === "accounts" && method === "GET") {
