@@ -189,7 +189,10 @@ export function makeAccountTokenProvider(settings: AccountTokenProviderSettings 
             const current = tokens?.find((t) => t.id === props.tokenId);
             // Deleted in Argo CD (or the account is gone), or expired: gone from the state on refresh.
             if (!current || (current.expiresAt > 0 && current.expiresAt <= realNow())) return { id: "", props: {} };
-            const issuedAt = current.issuedAt > 0 ? new Date(current.issuedAt).toISOString() : props.issuedAt;
+            // issuedAt stays what create recorded: Argo CD's (whole seconds, its own clock) always differs
+            // by a fraction, and a refresh that changes an output marks the token as drifted (e2e: the
+            // rotation in the drift check showed as drift, and rotate called it "deleted in Argo CD").
+            const issuedAt = props.issuedAt || (current.issuedAt > 0 ? new Date(current.issuedAt).toISOString() : "");
             return { id, props: { ...props, issuedAt } };
         },
 

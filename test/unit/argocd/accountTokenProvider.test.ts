@@ -152,6 +152,22 @@ describe("AccountToken provider against the Argo CD API double", () => {
     });
 });
 
+describe("refresh", () => {
+    it("a live token reads back exactly as created: no output changes (a changed issuedAt was drift in the e2e)", async () => {
+        // Argo CD keeps whole seconds: a clock with milliseconds, as in real life.
+        const saved = nowMs;
+        nowMs = Date.parse("2026-12-01T10:00:00.437Z");
+        try {
+            const { id, outs } = await createOne();
+            const read = await provider().read(id, outs);
+            assert.equal(read.id, id);
+            assert.deepEqual(read.props, outs);
+        } finally {
+            nowMs = saved;
+        }
+    });
+});
+
 describe("closure serialization", () => {
     it("errors of the serialized provider are Errors with their message (the engine printed '[object Object]: undefined' before)", async () => {
         // Pulumi's serializer turns `class ArgoCdApiError extends Error` into a plain function; without the
