@@ -10,6 +10,8 @@ import { configSchema, defaultImageConstraint, RawPlatformConfig, SECRET_PATHS, 
 import { exampleFor } from "./examples";
 import { isSecretConfig } from "./runtimeConfig";
 import { providerConfigProblems } from "./providerSettings";
+import { stackVaultFragment } from "./stackIdentity";
+import { registryPolicyName, writerPolicyName, writerRoleName } from "../components/vault/policies";
 
 /** The Pulumi project name; config keys are `gitops-platform:<key>`. */
 export const PROJECT = "gitops-platform";
@@ -22,12 +24,51 @@ export interface EnvironmentConfig {
     namespace: string;
     /** ServiceAccounts bound to the Vault role and given `imagePullSecrets`; always starts with `default`. */
     serviceAccounts: string[];
-    /** Vault policy name, `<namespace>-read`. */
-    policyName: string;
+    /**
+     * Vault policy name, `<namespace>-read`: every service's secrets of the environment. Undefined
+     * with `perService`: no such policy, each service has its own (`services`).
+     */
+    policyName?: string;
     /** Vault Kubernetes auth role name, `<namespace>-default`. */
     roleName: string;
     /** Semver constraint Argo CD Image Updater applies here: `imageConstraint`, else `defaultImageConstraint(name)`. */
     imageConstraint: string;
+    /** Whether each service has its own identity (`environments.<env>.perService`). */
+    perService: boolean;
+    /** With `perService`: one identity per service, in `services` order; otherwise empty. */
+    services: ServiceIdentityConfig[];
+}
+
+/** One service's own identity in one environment (`environments.<env>.perService`). */
+export interface ServiceIdentityConfig {
+    /** Service name, e.g. `api-gateway`. */
+    service: string;
+    /** Its ServiceAccount in the environment namespace: the service name (k8app `serviceAccountName`). */
+    serviceAccount: string;
+    /** Its Vault policy, `<namespace>-<service>-read`. */
+    policyName: string;
+    /** Its Kubernetes auth role, `<namespace>-<service>`. */
+    roleName: string;
+    /** Its VaultAuth, `vault-auth-<service>` (k8app `secretsProvider.vault.authRef`). */
+    vaultAuthName: string;
+}
+
+/** A writer (`vault.writers[]`) with its per-stack Vault names. */
+export interface WriterConfig {
+    /** Writer name, e.g. `vault-sync-operator`. */
+    name: string;
+    /** Namespace of its ServiceAccount. */
+    namespace: string;
+    /** Its ServiceAccount. */
+    serviceAccount: string;
+    /** Prefix under the KV mount it may write. */
+    prefix: string;
+    /** Whether it may also read there. */
+    read: boolean;
+    /** Its policy, `<name>-write-<stack fragment>`. */
+    policyName: string;
+    /** Its Kubernetes auth role, `<name>-<stack fragment>`. */
+    roleName: string;
 }
 
 /** The validated stack config with defaults applied and secrets wrapped as Pulumi secrets. */
@@ -53,6 +94,8 @@ export interface PlatformConfig extends Omit<RawPlatformConfig, "environments" |
     registryVault?: { mount: string; path: string };
     /** A registry mirror (`registry.mirror`): host, and its login unless it comes from `registryVault`; the password is secret. */
     registryMirror?: { server: string; username?: string; password?: pulumi.Output<string> };
+    /** `vault.writers` with their per-stack role and policy names. */
+    writers: WriterConfig[];
 }
 
 /** One problem found in the stack config. */
@@ -244,7 +287,49 @@ export function parseStackConfig(raw: Record<string, string>, secretKeys: Readon
     if (problems.length > 0 || !parsed.success) {
         throw new ConfigError(problems);
     }
-    return derive(parsed.data, stack);
+    const cfg = derive(parsed.data, stack);
+    const clashes = vaultNameClashes(cfg);
+    if (clashes.length > 0) {
+        throw new ConfigError(clashes);
+    }
+    return cfg;
+}
+
+/**
+ * Two of the stack's Vault policies, or two of its roles (one auth mount), with one name: the
+ * second would take the first over. Derived names can meet (`<ns>-<service>` of environment `dev`
+ * and service `api-default` is `<ns of dev-api>-default`), so each clash names the key that made it.
+ */
+function vaultNameClashes(cfg: PlatformConfig): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const policies = new Map<string, string>([[registryPolicyName(stackVaultFragment(cfg.stack)), "the stack's registry policy"]]);
+    const roles = new Map<string, string>();
+    const claim = (seen: Map<string, string>, kind: string, name: string, what: string, path: PropertyKey[]) => {
+        const other = seen.get(name);
+        if (other !== undefined) {
+            problems.push({
+                key: keyOf(path),
+                message: `gives Vault ${kind} "${name}" to ${what}, which ${other} already has; rename one of them`,
+                example: exampleFor(path),
+            });
+        } else {
+            seen.set(name, what);
+        }
+    };
+    for (const e of cfg.environments) {
+        if (e.policyName !== undefined) claim(policies, "policy", e.policyName, `environment "${e.name}"`, ["environments", e.name]);
+        claim(roles, "role", e.roleName, `environment "${e.name}"`, ["environments", e.name]);
+        for (const s of e.services) {
+            const what = `service "${s.service}" in environment "${e.name}"`;
+            claim(policies, "policy", s.policyName, what, ["environments", e.name, "perService"]);
+            claim(roles, "role", s.roleName, what, ["environments", e.name, "perService"]);
+        }
+    }
+    cfg.writers.forEach((w, i) => {
+        claim(policies, "policy", w.policyName, `writer "${w.name}"`, ["vault", "writers", i, "name"]);
+        claim(roles, "role", w.roleName, `writer "${w.name}"`, ["vault", "writers", i, "name"]);
+    });
+    return problems;
 }
 
 function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
@@ -254,11 +339,29 @@ function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
             name,
             namespace,
             serviceAccounts: ["default", ...e.serviceAccounts.filter((sa) => sa !== "default")],
-            policyName: `${namespace}-read`,
+            policyName: e.perService ? undefined : `${namespace}-read`,
             roleName: `${namespace}-default`,
             imageConstraint: e.imageConstraint ?? defaultImageConstraint(name),
+            perService: e.perService,
+            services: e.perService
+                ? c.services.map((s) => ({
+                      service: s.name,
+                      serviceAccount: s.name,
+                      policyName: `${namespace}-${s.name}-read`,
+                      roleName: `${namespace}-${s.name}`,
+                      vaultAuthName: `vault-auth-${s.name}`,
+                  }))
+                : [],
         };
     });
+    const fragment = stackVaultFragment(stack);
+    const writers = c.vault.writers.map(
+        (w): WriterConfig => ({
+            ...w,
+            policyName: writerPolicyName(w.name, fragment),
+            roleName: writerRoleName(w.name, fragment),
+        }),
+    );
     const { gitlabToken, argocdRepoToken, registry, protect, environments: _e, ...rest } = c;
     return {
         ...rest,
@@ -280,6 +383,7 @@ function derive(c: RawPlatformConfig, stack: string): PlatformConfig {
                   password: registry.mirror.password === undefined ? undefined : pulumi.secret(registry.mirror.password),
               }
             : undefined,
+        writers,
     };
 }
 

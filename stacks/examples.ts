@@ -11,6 +11,7 @@ const EXAMPLES: Record<string, string> = {
     "environments.<env>.serviceAccounts[]": "gitops-platform:environments:\n  dev:\n    serviceAccounts: [default, deployer]",
     "environments.<env>.imageConstraint":
         "gitops-platform:environments:\n  dev:\n    imageConstraint: ~0-0   # 0.x, pre-releases included\n  prod:\n    imageConstraint: ~0     # stable 0.x only",
+    "environments.<env>.perService": "gitops-platform:environments:\n  prod:\n    perService: true",
     services: "gitops-platform:services:\n  - name: api-gateway\n    syncWave: 1",
     "services[]": "gitops-platform:services:\n  - name: api-gateway\n    repo: api-gateway\n    syncWave: 1",
     "services[].name": "gitops-platform:services:\n  - name: api-gateway",
@@ -71,6 +72,17 @@ const EXAMPLES: Record<string, string> = {
     "vault.tokenReviewerNamespace": "gitops-platform:vault:\n  tokenReviewerNamespace: kube-system",
     "vault.audience": "gitops-platform:vault:\n  audience: vault",
     "vault.tokenTtl": "gitops-platform:vault:\n  tokenTtl: 1h",
+    "vault.servicePlaceholders": "gitops-platform:vault:\n  servicePlaceholders: false",
+    "vault.writers":
+        "gitops-platform:vault:\n  writers:\n    - name: vault-sync-operator\n      namespace: vault-sync-operator-system\n" +
+        "      serviceAccount: vault-sync-operator-controller-manager\n      prefix: k8s-sync/dev",
+    "vault.writers[]": "gitops-platform:vault:\n  writers:\n    - name: vault-sync-operator\n      prefix: k8s-sync/dev",
+    "vault.writers[].name": "gitops-platform:vault:\n  writers:\n    - name: vault-sync-operator\n      prefix: k8s-sync/dev",
+    "vault.writers[].namespace": "gitops-platform:vault:\n  writers:\n    - namespace: vault-sync-operator-system\n      prefix: k8s-sync/dev",
+    "vault.writers[].serviceAccount":
+        "gitops-platform:vault:\n  writers:\n    - serviceAccount: vault-sync-operator-controller-manager\n      prefix: k8s-sync/dev",
+    "vault.writers[].prefix": "gitops-platform:vault:\n  writers:\n    - name: vault-sync-operator\n      prefix: k8s-sync/dev",
+    "vault.writers[].read": "gitops-platform:vault:\n  writers:\n    - prefix: k8s-sync/dev\n      read: true",
     argocd: "gitops-platform:argocd:\n  enabled: true\n  chartVersion: 10.1.1\n  namespace: argocd",
     "argocd.enabled": "gitops-platform:argocd:\n  enabled: false",
     "argocd.chartVersion": "gitops-platform:argocd:\n  chartVersion: 10.1.1",

@@ -36,6 +36,8 @@ export async function runPlatform() {
         namespaces: outputs.namespaces,
         /** Environment name → Vault policy and Kubernetes auth role. */
         vaultAccess: outputs.vault,
+        // Writer name → Vault role, policy and KV prefix (vault.writers): absent when there is none.
+        ...(Object.keys(outputs.writers).length > 0 ? { vaultWriters: outputs.writers } : {}),
         /** Vault API path of this stack's registry credentials. */
         registrySecretPath: outputs.registrySecretPath,
         /** Vault Kubernetes auth mount. */

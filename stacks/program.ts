@@ -10,6 +10,9 @@ import { VaultPlatform } from "../components/vault/VaultPlatform";
 import { EnvironmentAccess } from "../components/vault/EnvironmentAccess";
 import { ServiceSecretPlaceholder, servicePlaceholderPath } from "../components/vault/ServiceSecretPlaceholder";
 import { EnvironmentNamespace } from "../components/kubernetes/EnvironmentNamespace";
+import { ServiceIdentity } from "../components/kubernetes/ServiceIdentity";
+import { ServiceAccess } from "../components/vault/ServiceAccess";
+import { VaultWriter } from "../components/vault/VaultWriter";
 import { VaultSecretsOperator } from "../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../components/argocd/ArgoCd";
 import { ArgoCdCi } from "../components/argocd/ArgoCdCi";
@@ -41,8 +44,13 @@ import { ciTokenApiUrl, webhookUrl as argocdWebhookUrlOf } from "./argocdCi";
 export interface PlatformOutputs {
     /** Environment name → namespace. */
     namespaces: Record<string, string>;
-    /** Environment name → Vault policy and role names. */
-    vault: Record<string, { policy: pulumi.Output<string>; role: pulumi.Output<string> }>;
+    /**
+     * Environment name → Vault policy and role names; with `perService`, no environment policy and
+     * each service's ServiceAccount, VaultAuth, policy and role.
+     */
+    vault: Record<string, EnvironmentAccessOutputs>;
+    /** Writer name → its Vault role and policy and the KV prefix it may write (`vault.writers`). */
+    writers: Record<string, { role: pulumi.Output<string>; policy: pulumi.Output<string>; prefix: string }>;
     /**
      * Full Vault API path of the registry credentials: this stack's (`<mount>/data/<prefix>/platform/stacks/<stack>/registry`),
      * or the existing secret of `registry.vault` (`<mount>/data/<path>`).
@@ -80,6 +88,16 @@ export interface PlatformOutputs {
 /** Full paths of the projects gitlab.manageProjects keeps: gitlab.configRepo, then each service's repo (or name), once each. */
 export function managedProjectPaths(cfg: PlatformConfig): string[] {
     return [...new Set([cfg.gitlab.configRepo, ...cfg.services.map((s) => s.repo ?? s.name)].map((r) => `${cfg.gitlab.group}/${r}`))];
+}
+
+/** One environment's Vault access as the stack exports it: names only. */
+export interface EnvironmentAccessOutputs {
+    /** `<ns>-read`; absent with `perService`. */
+    policy?: pulumi.Output<string>;
+    /** `<ns>-default`. */
+    role: pulumi.Output<string>;
+    /** With `perService`: service name → its ServiceAccount, VaultAuth, policy and role. */
+    services?: Record<string, { serviceAccount: pulumi.Output<string>; vaultAuth: pulumi.Output<string>; policy: pulumi.Output<string>; role: pulumi.Output<string> }>;
 }
 
 /**
@@ -191,6 +209,8 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                 extraPolicies: [platform.registryPolicyName],
                 policyName: env.policyName,
                 roleName: env.roleName,
+                // perService: the environment role keeps only the registry secret (regsecret's sync).
+                readAllServices: !env.perService,
             },
             { providers: { vault: providers.vault } },
         );
@@ -217,7 +237,50 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
         );
         if (env === preview) previewNs = en.namespace;
         else namespaces[env.name] = env.namespace;
-        access[env.name] = { policy: ea.policyName, role: ea.roleName };
+        access[env.name] = { ...(ea.policyName ? { policy: ea.policyName } : {}), role: ea.roleName };
+
+        // perService: each service its own ServiceAccount, Vault role and policy (its own secrets
+        // only) and VaultAuth. '.' cannot occur in an environment or service name: no two pairs share a name.
+        if (env.perService) {
+            const services: NonNullable<EnvironmentAccessOutputs["services"]> = {};
+            for (const s of env.services) {
+                const logical = `svc-${env.name}.${s.service}`;
+                const sa = new ServiceAccess(
+                    logical,
+                    {
+                        service: s.service,
+                        environment: env.name,
+                        namespace: env.namespace,
+                        serviceAccount: s.serviceAccount,
+                        kvMount: platform.kvMount,
+                        pathPrefix: cfg.pathPrefix,
+                        authMount: platform.authMount,
+                        audience: v.audience,
+                        tokenTtl: v.tokenTtl,
+                        policyName: s.policyName,
+                        roleName: s.roleName,
+                    },
+                    { providers: { vault: providers.vault } },
+                );
+                const si = new ServiceIdentity(
+                    logical,
+                    {
+                        service: s.service,
+                        namespace: en.namespace,
+                        serviceAccount: s.serviceAccount,
+                        vaultAuthName: s.vaultAuthName,
+                        vaultRole: sa.roleName,
+                        vaultAuthMount: platform.authMount,
+                        audiences: [v.audience],
+                        labels: id.labels,
+                        crdDependencies: vso.crdDependencies,
+                    },
+                    { providers: { kubernetes: providers.kubernetes } },
+                );
+                services[s.service] = { serviceAccount: si.serviceAccountName, vaultAuth: si.vaultAuthName, policy: sa.policyName, role: sa.roleName };
+            }
+            access[env.name].services = services;
+        }
 
         // One placeholder per service, created only where the path is empty (the seed's bootstrap
         // Job did the same), so each VaultStaticSecret syncs from the first deploy. Dynamic
@@ -251,6 +314,29 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
                 }),
             );
         }
+    }
+
+    // Other operators that write into Vault (the seed's vault-sync-operator), each under its own prefix.
+    const writers: PlatformOutputs["writers"] = {};
+    for (const w of cfg.writers) {
+        const vw = new VaultWriter(
+            `writer-${w.name}`,
+            {
+                writer: w.name,
+                namespace: w.namespace,
+                serviceAccount: w.serviceAccount,
+                kvMount: platform.kvMount,
+                prefix: w.prefix,
+                read: w.read,
+                authMount: platform.authMount,
+                audience: v.audience,
+                tokenTtl: v.tokenTtl,
+                policyName: w.policyName,
+                roleName: w.roleName,
+            },
+            { providers: { vault: providers.vault } },
+        );
+        writers[w.name] = { role: vw.roleName, policy: vw.policyName, prefix: w.prefix };
     }
 
     // Argo CD reads the service repos with a read_repository deploy token when GitLab tokens are
@@ -486,6 +572,7 @@ export function buildPlatform(cfg: PlatformConfig, providers: Providers, id: Sta
     return {
         namespaces,
         vault: access,
+        writers,
         registrySecretPath: registry ? registry.secretPath : pulumi.output(`${source!.mount}/data/${source!.path}`),
         vaultAuthMount: platform.authMount,
         argocdNamespace: argocd.namespace,
@@ -592,5 +679,7 @@ function previewEnvironment(cfg: PlatformConfig): EnvironmentConfig {
         policyName: `${namespace}-read`,
         roleName: `${namespace}-default`,
         imageConstraint: defaultImageConstraint("preview"),
+        perService: false,
+        services: [],
     };
 }

@@ -107,6 +107,13 @@ const environment = z.strictObject({
             error: "must be a semver constraint like ~0, ~0-0, 1.x or >=1.2.0 <2.0.0 (no ':' or '@': it follows the image name)",
         })
         .optional(),
+    /**
+     * Per-service least privilege: each service gets its own ServiceAccount, Vault role, policy
+     * (its own secrets only) and VaultAuth; the environment role keeps only the registry secret.
+     */
+    perService: z
+        .boolean({ error: "must be true or false, e.g. gitops-platform:environments.dev.perService: true" })
+        .default(false),
 });
 
 /** One service deployed by the bootstrap ApplicationSet into every environment. */
@@ -255,6 +262,31 @@ const registry = z.strictObject({
     mirror: registryMirror.optional(),
 });
 
+/** True when one of two Vault paths (segment lists) is the other or lies under it. */
+export function pathsOverlap(a: string, b: string): boolean {
+    const x = a.split("/");
+    const y = b.split("/");
+    const n = Math.min(x.length, y.length);
+    return x.slice(0, n).join("/") === y.slice(0, n).join("/");
+}
+
+/**
+ * A Kubernetes→Vault sync operator allowed to write under one prefix of the KV mount (the seed's
+ * vault-sync-operator and its setup-vault.sh): a Kubernetes auth role bound to its ServiceAccount,
+ * a policy limited to the prefix. The defaults are the seed's names.
+ */
+const vaultWriter = z.strictObject({
+    name: label("writer name, part of its Vault role and policy names").default("vault-sync-operator"),
+    namespace: label("namespace of the writer's ServiceAccount").default("vault-sync-operator-system"),
+    serviceAccount: label("the writer's ServiceAccount").default("vault-sync-operator-controller-manager"),
+    prefix: vaultPath("prefix under the KV mount the writer may write, e.g. k8s-sync/dev").refine(
+        (p) => !p.split("/").some((seg) => seg === "." || seg === ".."),
+        { error: "must not contain '.' or '..' segments" },
+    ),
+    /** Also read back what it wrote (the seed's setup-vault.sh grants it; the operator's client only writes and deletes). */
+    read: z.boolean({ error: "must be true or false, e.g. read: false" }).default(false),
+});
+
 const vault = z.strictObject({
     kvMount: vaultPath("KV v2 mount path").default("secret"),
     manageKvMount: z.boolean().default(true),
@@ -272,6 +304,8 @@ const vault = z.strictObject({
     servicePlaceholders: z
         .boolean({ error: "must be true or false, e.g. gitops-platform:vault.servicePlaceholders: false" })
         .default(true),
+    /** Other operators that write into Vault (off: none). */
+    writers: z.array(vaultWriter).default([]),
 });
 
 /** Argo CD's local account for CI (`accounts.<name>: apiKey`) and its API token. */
@@ -494,6 +528,63 @@ export const configSchema = z
             }
             names.add(s.name);
         });
+        const pathPrefix = c.vault.pathPrefix ?? c.gitlab.group;
+        const writerNames = new Set<string>();
+        c.vault.writers.forEach((w, i) => {
+            if (writerNames.has(w.name)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["vault", "writers", i, "name"],
+                    message: `writer "${w.name}" is listed twice; give each writer its own name`,
+                    params: { redacted: "writer is listed twice; give each writer its own name" },
+                });
+            }
+            writerNames.add(w.name);
+            if (pathsOverlap(w.prefix, pathPrefix)) {
+                const from = c.vault.pathPrefix === undefined ? "vault.pathPrefix (default: gitlab.group)" : "vault.pathPrefix";
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["vault", "writers", i, "prefix"],
+                    message:
+                        `"${w.prefix}" overlaps the platform's own paths under ${from} "${pathPrefix}" (service secrets ` +
+                        `${pathPrefix}/<service>/<env>/…, every stack's registry credentials ${pathPrefix}/platform/stacks/<stack>/registry): ` +
+                        `a writer there could overwrite them or plant secrets the services read; use a prefix outside it, e.g. k8s-sync/dev`,
+                    params: {
+                        redacted:
+                            "overlaps the platform's own paths under vault.pathPrefix (service secrets, every stack's registry credentials); use a prefix outside it, e.g. k8s-sync/dev",
+                    },
+                });
+            }
+        });
+        for (const [env, e] of Object.entries(c.environments)) {
+            if (!e.perService) {
+                continue;
+            }
+            c.services.forEach((s, i) => {
+                if (s.name === "default") {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["services", i, "name"],
+                        message:
+                            `"default" cannot get a ServiceAccount of its own with environments.${env}.perService: it is every namespace's ` +
+                            `ServiceAccount, which keeps only the registry secret there; rename the service`,
+                        params: { redacted: "cannot be \"default\" with environments.<env>.perService; rename the service" },
+                    });
+                }
+            });
+            e.serviceAccounts.forEach((sa, j) => {
+                if (sa !== "default" && names.has(sa)) {
+                    ctx.addIssue({
+                        code: "custom",
+                        path: ["environments", env, "serviceAccounts", j],
+                        message:
+                            `"${sa}" is a service: with perService the platform creates and owns ServiceAccount "${sa}" in this ` +
+                            `namespace (regsecret included); remove it from serviceAccounts`,
+                        params: { redacted: "names a service, whose ServiceAccount perService creates and owns; remove it from serviceAccounts" },
+                    });
+                }
+            });
+        }
         const dt = c.gitlab.deployToken;
         if (dt && dt.rotateBeforeDays >= dt.expiresInDays) {
             ctx.addIssue({

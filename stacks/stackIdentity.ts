@@ -67,6 +67,15 @@ function policyFragment(stack: string): string {
 }
 
 /**
+ * The stack's fragment in per-stack Vault names (`registry-read-<fragment>`,
+ * `<writer>-write-<fragment>`): the stack name when Vault keeps it as it is (`dev`), else its
+ * policy-safe form with a hash suffix (`DEV` → `dev-<hash>`), so two stacks never share one name.
+ */
+export function stackVaultFragment(stack: string): string {
+    return distinctFragment(stack, policyFragment(stack), Number.POSITIVE_INFINITY);
+}
+
+/**
  * Names for `stack` of `project` in `organization`, with registry secrets under `pathPrefix`.
  * The policy and token reviewer names of stacks whose names sanitize alike differ by a hash suffix (see distinctFragment).
  */
@@ -75,7 +84,7 @@ export function stackIdentity(organization: string, project: string, stack: stri
     // Label values: ≤63 of [A-Za-z0-9_.-], alphanumeric at both ends; distinct per stack name.
     const labelValue = distinctFragment(stack, stack.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ""), 63);
     const owner = `${organization}/${project}/${stack}`;
-    const policyName = distinctFragment(stack, policyFragment(stack), Number.POSITIVE_INFINITY);
+    const policyName = stackVaultFragment(stack);
     return {
         owner,
         authDescription: `Kubernetes auth for ${AUTH_OWNER_MARKER}${owner}`,

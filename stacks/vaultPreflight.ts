@@ -128,16 +128,19 @@ export function stackCapabilities(cfg: PlatformConfig, names: PreflightNames): R
         kvMount: cfg.vault.kvMount,
         manageKvMount: cfg.vault.manageKvMount,
         authMount: cfg.vault.kubernetesAuthMount,
-        // With Image Updater, the role that syncs regsecret into the Argo CD namespace too.
+        // With Image Updater, the role that syncs regsecret into the Argo CD namespace too; with
+        // perService each service's role and policy (no <ns>-read); each writer's role and policy.
         roles: [
-            ...cfg.environments.map((e) => e.roleName),
+            ...cfg.environments.flatMap((e) => [e.roleName, ...e.services.map((s) => s.roleName)]),
             ...(cf ? [CLOUDFLARED_ROLE] : []),
             ...(cfg.imageUpdater.enabled ? [regsecretRoleName(cfg.argocd.namespace)] : []),
+            ...cfg.writers.map((w) => w.roleName),
         ],
         policies: [
-            ...cfg.environments.map((e) => e.policyName),
+            ...cfg.environments.flatMap((e) => [...(e.policyName === undefined ? [] : [e.policyName]), ...e.services.map((s) => s.policyName)]),
             names.registryPolicyName,
             ...(cf ? [names.cloudflaredPolicyName ?? cloudflaredPolicyName(cfg.stack)] : []),
+            ...cfg.writers.map((w) => w.policyName),
         ],
         // With registry.vault the stack only reads the existing secret through VSO: it writes none.
         registrySecretPath: cfg.registryVault ? undefined : names.registrySecretPath,

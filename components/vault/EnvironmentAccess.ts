@@ -26,19 +26,26 @@ export interface EnvironmentAccessArgs {
     extraPolicies?: pulumi.Input<string>[];
     /** Policy name. @default "<namespace>-read" */
     policyName?: string;
+    /**
+     * Whether the role reads every service's secrets of the environment (policy `policyName`).
+     * False with per-service identities (`environments.<env>.perService`): no such policy is
+     * created and the role carries only `extraPolicies` (the registry secret). @default true
+     */
+    readAllServices?: boolean;
     /** Role name. @default "<namespace>-default" */
     roleName?: string;
 }
 
 /**
  * Per-environment Vault access: policy `<ns>-read` (one-segment `+` globs on the environment's
- * secrets) and Kubernetes auth role `<ns>-default` bound to the namespace's ServiceAccounts only.
+ * secrets) and Kubernetes auth role `<ns>-default` bound to the namespace's ServiceAccounts only
+ * (with `readAllServices: false`, no policy: the role carries only `extraPolicies`).
  * Replaces `setup-vault-secrets.sh` and the platform-core bootstrap Job. Needs an explicit `vault`
  * provider in its resource options (`{ providers: { vault } }`); its children inherit it.
  */
 export class EnvironmentAccess extends pulumi.ComponentResource {
-    /** Name of the policy. */
-    public readonly policyName: pulumi.Output<string>;
+    /** Name of the policy; undefined when `readAllServices` is false (no policy). */
+    public readonly policyName: pulumi.Output<string> | undefined;
     /** Name of the Kubernetes auth role. */
     public readonly roleName: pulumi.Output<string>;
 
@@ -47,16 +54,19 @@ export class EnvironmentAccess extends pulumi.ComponentResource {
         requireProvider(this, "vault");
         const childOpts = { parent: this };
 
-        const policy = new vault.Policy(
-            `${name}-read`,
-            {
-                name: args.policyName ?? `${args.namespace}-read`,
-                policy: pulumi
-                    .output(args.kvMount)
-                    .apply((kvMount) => environmentReadPolicy({ kvMount, pathPrefix: args.pathPrefix, environment: args.environment })),
-            },
-            childOpts,
-        );
+        const policy =
+            args.readAllServices === false
+                ? undefined
+                : new vault.Policy(
+                      `${name}-read`,
+                      {
+                          name: args.policyName ?? `${args.namespace}-read`,
+                          policy: pulumi
+                              .output(args.kvMount)
+                              .apply((kvMount) => environmentReadPolicy({ kvMount, pathPrefix: args.pathPrefix, environment: args.environment })),
+                      },
+                      childOpts,
+                  );
         const role = new vault.kubernetes.AuthBackendRole(
             `${name}-role`,
             {
@@ -65,12 +75,12 @@ export class EnvironmentAccess extends pulumi.ComponentResource {
                 boundServiceAccountNames: args.serviceAccounts,
                 boundServiceAccountNamespaces: [args.namespace],
                 audience: args.audience,
-                tokenPolicies: [policy.name, ...(args.extraPolicies ?? [])],
+                tokenPolicies: [...(policy ? [policy.name] : []), ...(args.extraPolicies ?? [])],
                 tokenTtl: durationToSeconds(args.tokenTtl),
             },
             childOpts,
         );
-        this.policyName = policy.name;
+        this.policyName = policy?.name;
         this.roleName = role.roleName;
         this.registerOutputs({ policyName: this.policyName, roleName: this.roleName });
     }

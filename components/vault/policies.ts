@@ -72,3 +72,78 @@ export function registryReadPolicy(kvMount: string, secretPath: string): string 
 export function kvSecretReadPolicy(kvMount: string, secretPath: string, purpose: string): string {
     return [`# gitops-platform: ${purpose}`, `path "${kvMount}/data/${secretPath}" {`, `  capabilities = ["read"]`, `}`, ``].join("\n");
 }
+
+/** Where one service's secrets of one environment live under a KV v2 mount. */
+export interface ServicePolicyArgs extends EnvironmentPolicyArgs {
+    /** Service name, e.g. `api-gateway`. */
+    service: string;
+}
+
+/**
+ * Read access to `<prefix>/<service>/<env>/<name>` for one service of one environment only
+ * (`environments.<env>.perService`). Same KV v2 forms as {@link environmentReadPolicy}, with the
+ * service fixed: `+` matches exactly one segment (the secret name), so the policy reaches neither
+ * another service, another environment, deeper paths nor the registry credentials (four segments
+ * under the prefix).
+ */
+export function serviceReadPolicy(a: ServicePolicyArgs): string {
+    return [
+        `# gitops-platform: read access to the secrets of service "${a.service}" in environment "${a.environment}" only.`,
+        `# '+' matches exactly one path segment: <secret name>.`,
+        `path "${a.kvMount}/data/${a.pathPrefix}/${a.service}/${a.environment}/+" {`,
+        `  capabilities = ["read"]`,
+        `}`,
+        ``,
+        `path "${a.kvMount}/metadata/${a.pathPrefix}/${a.service}/${a.environment}/+" {`,
+        `  capabilities = ["read", "list"]`,
+        `}`,
+        ``,
+    ].join("\n");
+}
+
+/** Where a writer (another operator syncing into Vault) may write, and how. */
+export interface WriterPolicyArgs {
+    /** KV v2 mount path, e.g. `secret`. */
+    kvMount: string;
+    /** Prefix under the mount the writer owns, e.g. `k8s-sync/dev`: never the platform's own prefix. */
+    prefix: string;
+    /** Writer name, for the comment, e.g. `vault-sync-operator`. */
+    writer: string;
+    /** Also grant `read` on the secrets and their metadata. @default false */
+    read?: boolean;
+}
+
+/**
+ * A writer's policy: create, update and delete secrets under `<mount>/data/<prefix>/`, list and
+ * delete (all versions) under `<mount>/metadata/<prefix>/`, plus `read` on both when asked;
+ * nothing else. `*` after the fixed prefix: the writer chooses its own layout below it.
+ */
+export function writerPolicy(a: WriterPolicyArgs): string {
+    const read = a.read ? [`"read"`] : [];
+    return [
+        `# gitops-platform: writer "${a.writer}" manages secrets under ${a.kvMount}/${a.prefix}/ only.`,
+        `path "${a.kvMount}/data/${a.prefix}/*" {`,
+        `  capabilities = [${['"create"', ...read, '"update"', '"delete"'].join(", ")}]`,
+        `}`,
+        ``,
+        `path "${a.kvMount}/metadata/${a.prefix}/*" {`,
+        `  capabilities = [${[...read, '"delete"', '"list"'].join(", ")}]`,
+        `}`,
+        ``,
+    ].join("\n");
+}
+
+/** Vault policy names keep `[a-z0-9_-]`: anything else becomes '-' (Vault lowercases them). */
+function policySafe(s: string): string {
+    return s.toLowerCase().replace(/[^a-z0-9_-]/g, "-");
+}
+
+/** Name of one writer's policy: `<writer>-write-<stack fragment>` (per stack, like `registry-read-<fragment>`). */
+export function writerPolicyName(writer: string, stackFragment: string): string {
+    return policySafe(`${writer}-write-${stackFragment}`);
+}
+
+/** Name of one writer's Kubernetes auth role: `<writer>-<stack fragment>`. */
+export function writerRoleName(writer: string, stackFragment: string): string {
+    return policySafe(`${writer}-${stackFragment}`);
+}

@@ -14,3 +14,5 @@ export const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
 export const STACK = "pulumi:pulumi:Stack";
 /** The component that creates each environment's Vault policy and role (components/vault/EnvironmentAccess.ts). */
 export const ENVIRONMENT_ACCESS = "gitops-platform:vault:EnvironmentAccess";
+/** The component that creates a writer's Vault policy and role (components/vault/VaultWriter.ts). */
+export const VAULT_WRITER = "gitops-platform:vault:VaultWriter";

@@ -12,13 +12,20 @@
  * Which environment a path belongs to comes from its place in the KV layout the program uses,
  * `<mount>/<data|metadata|delete|undelete|destroy>/<pathPrefix>/<service>/<env>/<secret>`: the
  * second-to-last segment, for paths of at least six segments (a `+` there is every environment).
+ *
+ * One exception, for writers (`vault.writers`: another operator syncing into Vault): a policy
+ * that is the `writer-<name>-write` child of a `gitops-platform:vault:VaultWriter` may grant
+ * `<mount>/<data|metadata>/<prefix>/*` with a fixed, glob-free prefix of at least one segment,
+ * one prefix for the whole policy; those grants are not checked against environments (the config
+ * refuses a writer prefix that overlaps `vault.pathPrefix`: stacks/schema.ts). Every other grant
+ * of a writer's policy is checked like any other.
  */
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { parseVaultPolicy, type VaultGrant } from "../lib/vaultPolicyDocument";
 import { known } from "../lib/leaves";
 import { reveal } from "../lib/pulumiSecrets";
 import { parseUrn } from "../lib/urn";
-import { ENVIRONMENT_ACCESS, VAULT_POLICY } from "../lib/types";
+import { ENVIRONMENT_ACCESS, VAULT_POLICY, VAULT_WRITER } from "../lib/types";
 
 /** Policy name, also its key in `--policy-pack-config`. */
 export const NAME = "vault-policy-least-privilege";
@@ -31,6 +38,21 @@ export function environmentOfPolicy(urn: string): string | undefined {
     const { types, name } = parseUrn(urn);
     const m = /^env-(.+)-read$/.exec(name);
     return m && types[types.length - 2] === ENVIRONMENT_ACCESS ? m[1] : undefined;
+}
+
+/** Whether a Vault policy resource is a writer's: the `writer-<name>-write` direct child of a VaultWriter. */
+export function isWriterPolicy(urn: string): boolean {
+    const { types, name } = parseUrn(urn);
+    return /^writer-.+-write$/.test(name) && types[types.length - 2] === VAULT_WRITER;
+}
+
+/**
+ * `<mount>/<prefix>` of a writer's grant `<mount>/<data|metadata>/<prefix>/*` (prefix glob-free,
+ * at least one segment, no empty segment), or undefined for any other path.
+ */
+export function writerPrefixOf(path: string): string | undefined {
+    const m = /^([^/*+]+)\/(?:data|metadata)\/([^*+]+)\/\*$/.exec(path);
+    return m && !m[2].split("/").includes("") ? `${m[1]}/${m[2]}` : undefined;
 }
 
 /** The `<env>` segment of a KV path, or undefined for a path too short to have one. */
@@ -86,7 +108,20 @@ export async function vaultPolicyViolations(urn: string, props: Record<string, u
         return [`Vault policy "${name}": the policy document cannot be parsed (${(e as Error).message}); a policy the pack cannot read is refused`];
     }
     const owner = environmentOfPolicy(urn);
-    return doc.flatMap((g) => grantViolations(g, owner)).map((m) => `Vault policy "${name}": ${m}`);
+    const writer = isWriterPolicy(urn);
+    const prefixes = new Set<string>();
+    const out = doc.flatMap((g) => {
+        const prefix = writer && grants(g) ? writerPrefixOf(g.path) : undefined;
+        if (prefix === undefined) {
+            return grantViolations(g, owner);
+        }
+        prefixes.add(prefix);
+        return [];
+    });
+    if (prefixes.size > 1) {
+        out.push(`a writer's policy grants under one prefix only, this one under ${[...prefixes].sort().join(", ")}`);
+    }
+    return out.map((m) => `Vault policy "${name}": ${m}`);
 }
 
 /** The policy as the pack registers it. */
