@@ -316,9 +316,12 @@ function vaultNameClashes(cfg: PlatformConfig): ConfigProblem[] {
             seen.set(name, what);
         }
     };
+    // Environments first, then what perService and writers add: the clash names the key that added it.
     for (const e of cfg.environments) {
         if (e.policyName !== undefined) claim(policies, "policy", e.policyName, `environment "${e.name}"`, ["environments", e.name]);
         claim(roles, "role", e.roleName, `environment "${e.name}"`, ["environments", e.name]);
+    }
+    for (const e of cfg.environments) {
         for (const s of e.services) {
             const what = `service "${s.service}" in environment "${e.name}"`;
             claim(policies, "policy", s.policyName, what, ["environments", e.name, "perService"]);

@@ -5,11 +5,13 @@ import { Secret } from "@pulumi/policy";
 import {
     environmentOfPath,
     environmentOfPolicy,
+    isWriterPolicy,
     vaultPolicyLeastPrivilege,
     vaultPolicyViolations,
+    writerPrefixOf,
 } from "../../../policy/rules/vaultPolicyLeastPrivilege";
 import { parseVaultPolicy } from "../../../policy/lib/vaultPolicyDocument";
-import { environmentReadPolicy, registryReadPolicy, registrySecretPath } from "../../../components/vault/policies";
+import { environmentReadPolicy, registryReadPolicy, registrySecretPath, serviceReadPolicy, writerPolicy } from "../../../components/vault/policies";
 import { urnOf, validateResource } from "./helpers";
 
 const POLICY = "vault:index/policy:Policy";
@@ -131,4 +133,60 @@ test("the registered policy looks only at Vault policies and reports each violat
     assert.equal((await validateResource(vaultPolicyLeastPrivilege, { type: POLICY, urn: envUrn("dev"), props })).length, 2);
     assert.deepEqual(await validateResource(vaultPolicyLeastPrivilege, { type: "vault:index/mount:Mount", urn: envUrn("dev"), props }), []);
     assert.equal(vaultPolicyLeastPrivilege.enforcementLevel, "mandatory");
+});
+
+const WRITER = "gitops-platform:vault:VaultWriter";
+/** URN of a writer's policy as the program registers it (components/vault/VaultWriter.ts). */
+const writerUrn = (writer: string) => urnOf("dev", [WRITER, POLICY], `writer-${writer}-write`);
+
+test("the program's writer policies pass: '*' after their own fixed prefix, at any depth, with or without read", async () => {
+    for (const prefix of ["k8s-sync", "k8s-sync/dev", "clusters/eu/prod/sync"]) {
+        for (const read of [false, true]) {
+            const policy = writerPolicy({ kvMount: "secret", prefix, writer: "vault-sync-operator", read });
+            assert.deepEqual(await vaultPolicyViolations(writerUrn("vault-sync-operator"), { name: "vault-sync-operator-write-dev", policy }), [], prefix);
+        }
+    }
+});
+
+test("the same writer policy anywhere else is refused: '*' and, deep enough, a write on an environment", async () => {
+    const policy = writerPolicy({ kvMount: "secret", prefix: "clusters/eu/prod/sync", writer: "w" });
+    for (const urn of [envUrn("dev"), registryUrn, urnOf("dev", [WRITER, POLICY], "w-policy"), urnOf("dev", [POLICY], "writer-w-write")]) {
+        const violations = await vaultPolicyViolations(urn, { name: "w", policy });
+        assert.ok(violations.some((m) => /uses '\*'/.test(m)), `${urn}: ${violations.join("; ")}`);
+    }
+});
+
+test("a writer's policy gets no other '*': a glob in or instead of the prefix, '*' inside a segment, two prefixes", async () => {
+    const urn = writerUrn("w");
+    for (const path of ["secret/data/*", "secret/data/+/dev/*", "secret/*/k8s-sync/*", "secret/data/k8s-sync*", "secret/data/k8s*/dev/*", "*", "secret/sys/k8s-sync/*"]) {
+        const [m, ...rest] = await vaultPolicyViolations(urn, { name: "w", policy: hcl([path, ["create"]]) });
+        assert.equal(rest.length, 0, path);
+        assert.match(m, /^Vault policy "w": path "[^"]+" uses '\*'/, path);
+    }
+    const two = hcl(["secret/data/k8s-sync/dev/*", ["create"]], ["secret/metadata/other/*", ["list"]]);
+    assert.deepEqual(await vaultPolicyViolations(urn, { name: "w", policy: two }), [
+        `Vault policy "w": a writer's policy grants under one prefix only, this one under secret/k8s-sync/dev, secret/other`,
+    ]);
+    // a grant of a writer's policy outside the writer form is checked like any other
+    const extra = hcl(["secret/data/k8s-sync/*", ["create"]], ["secret/data/g/+/prod/+", ["update"]]);
+    const [m] = await vaultPolicyViolations(urn, { name: "w", policy: extra });
+    assert.match(m, /grants update on environment "prod"'s secrets, but it belongs to no environment/);
+});
+
+test("writer policies are recognised by their VaultWriter parent and name only; writer paths by their shape", () => {
+    assert.equal(isWriterPolicy(writerUrn("vault-sync-operator")), true);
+    assert.equal(isWriterPolicy(urnOf("dev", [WRITER, "other:parent:Component", POLICY], "writer-w-write")), false, "not a direct child");
+    assert.equal(isWriterPolicy(urnOf("dev", [ACCESS, POLICY], "writer-w-write")), false);
+    assert.equal(isWriterPolicy(envUrn("dev")), false);
+    assert.equal(writerPrefixOf("secret/data/k8s-sync/dev/*"), "secret/k8s-sync/dev");
+    assert.equal(writerPrefixOf("kv/metadata/a/*"), "kv/a");
+    for (const p of ["secret/data/*", "secret/data//*", "secret/data/a//b/*", "secret/data/+/*", "secret/data/a", "secret/delete/a/*", "secret/data/a/*/b"]) {
+        assert.equal(writerPrefixOf(p), undefined, p);
+    }
+});
+
+test("the program's per-service policies pass (read only, '+' for the secret name)", async () => {
+    const policy = serviceReadPolicy({ kvMount: "secret", pathPrefix: "gitops-poc-dzha", environment: "dev", service: "api-gateway" });
+    const urn = urnOf("dev", ["gitops-platform:vault:ServiceAccess", POLICY], "svc-dev.api-gateway-read");
+    assert.deepEqual(await vaultPolicyViolations(urn, { name: "poc-dev-api-gateway-read", policy }), []);
 });
