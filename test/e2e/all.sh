@@ -9,7 +9,7 @@
 # controllers (operators.sh) last, so that a cold CI run builds the controllers meanwhile.
 set -uo pipefail
 DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ALL=(drift faults two-stacks smoke takeover vault-readiness policy upgrade argocd-ci registry-source operators)
+ALL=(drift faults two-stacks smoke takeover vault-readiness policy upgrade argocd-ci registry-source access operators)
 read -r -a SCRIPTS <<<"${E2E_ONLY:-${ALL[*]}}"
 JOBS=${E2E_JOBS:-1}
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/gitops-e2e-all.XXXXXX")

@@ -201,3 +201,39 @@ test("several writer and perService problems are reported together; nothing else
     assert.deepEqual(err.problems.map((p) => p.key).sort(), [`${P}environments.dev.serviceAccounts[0]`, `${P}vault.writers[0].prefix`, `${P}vault.writers[1].name`]);
     assert.match(err.message, /nothing was created/);
 });
+
+test("the Vault readiness check asks for the writers' and the services' roles and policies, not the dropped <ns>-read", async () => {
+    const { stackCapabilities } = await import("../../stacks/vaultPreflight");
+    const c = base();
+    c.environments = { dev: { perService: true }, staging: {} };
+    c.vault = { writers: [{ prefix: "k8s-sync/dev" }] };
+    const req = stackCapabilities(parse(c), { registryPolicyName: "registry-read-dev", registrySecretPath: "gitops-poc-dzha/platform/stacks/dev/registry" });
+    const crud = ["create", "read", "update", "delete"];
+    for (const p of [
+        "auth/kubernetes/role/vault-sync-operator-dev",
+        "sys/policies/acl/vault-sync-operator-write-dev",
+        "auth/kubernetes/role/poc-dev-api",
+        "sys/policies/acl/poc-dev-api-read",
+        "sys/policies/acl/poc-dev-web-read",
+        "auth/kubernetes/role/poc-dev-default",
+        "sys/policies/acl/poc-staging-read",
+    ]) {
+        assert.deepEqual(req[p], crud, p);
+    }
+    assert.equal(req["sys/policies/acl/poc-dev-read"], undefined);
+    assert.equal(Object.keys(req).some((p) => p.startsWith("secret/") && p.includes("k8s-sync")), false, "the stack never touches the writer's secrets");
+});
+
+test("the README's writer example is valid config and gives the documented names", async () => {
+    const fs = await import("node:fs");
+    const path = await import("node:path");
+    const { parse: parseYaml } = await import("yaml");
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const block = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes("writers:"));
+    assert.ok(block, "README has a yaml example of vault.writers");
+    const example = parseYaml(block)["gitops-platform:vault"];
+    const c = base();
+    c.vault = example;
+    const [w] = parse(c).writers;
+    assert.deepEqual([w.roleName, w.policyName, w.prefix], ["vault-sync-operator-dev", "vault-sync-operator-write-dev", "k8s-sync/dev"]);
+});
