@@ -91,6 +91,8 @@ test("environment overrides: namespace, extra service accounts (default first, n
         policyName: "team-dev-read",
         roleName: "team-dev-default",
         imageConstraint: "~0-0",
+        perService: false,
+        services: [],
     });
 });
 
