@@ -15,6 +15,9 @@ import { EnvironmentNamespace } from "../../components/kubernetes/EnvironmentNam
 import { TokenReviewer } from "../../components/kubernetes/TokenReviewer";
 import { VaultSecretsOperator } from "../../components/vso/VaultSecretsOperator";
 import { ArgoCd } from "../../components/argocd/ArgoCd";
+import { ServiceAccess } from "../../components/vault/ServiceAccess";
+import { VaultWriter } from "../../components/vault/VaultWriter";
+import { ServiceIdentity } from "../../components/kubernetes/ServiceIdentity";
 
 let kubernetes: k8s.Provider;
 let vaultProvider: vault.Provider;
@@ -83,6 +86,53 @@ const components: Record<string, { needs: string[]; create: (name: string, opts?
                     serviceAccounts: ["default"],
                     protect: false,
                 },
+                opts,
+            ),
+    },
+    ServiceAccess: {
+        needs: ["vault"],
+        create: (name, opts) =>
+            new ServiceAccess(
+                name,
+                {
+                    service: "api-gateway",
+                    environment: "dev",
+                    namespace: "poc-dev",
+                    kvMount: "secret",
+                    pathPrefix: "gitops-poc-dzha",
+                    authMount: "kubernetes",
+                    audience: "vault",
+                    tokenTtl: "1h",
+                },
+                opts,
+            ),
+    },
+    VaultWriter: {
+        needs: ["vault"],
+        create: (name, opts) =>
+            new VaultWriter(
+                name,
+                {
+                    writer: "vault-sync-operator",
+                    namespace: "vault-sync-operator-system",
+                    serviceAccount: "vault-sync-operator-controller-manager",
+                    kvMount: "secret",
+                    prefix: "k8s-sync/dev",
+                    authMount: "kubernetes",
+                    audience: "vault",
+                    tokenTtl: "1h",
+                    policyName: `${name}-write-dev`,
+                    roleName: `${name}-dev`,
+                },
+                opts,
+            ),
+    },
+    ServiceIdentity: {
+        needs: ["kubernetes"],
+        create: (name, opts) =>
+            new ServiceIdentity(
+                name,
+                { service: "api-gateway", namespace: "poc-dev", vaultRole: "poc-dev-api-gateway", vaultAuthMount: "kubernetes", audiences: ["vault"] },
                 opts,
             ),
     },
