@@ -248,7 +248,7 @@ step "access matrix (OpenBao's answers; upper case allowed, lower case tried and
   for c in "${COLS[@]}"; do printf ' | %-21s' "$c"; done; printf '\n'
   for r in "${ROWS[@]}"; do
     printf '%-28s' "$r"
-    for c in "${COLS[@]}"; do printf ' | %-21s' "${MATRIX[$r|$c]:-}"; done; printf '\n'
+    for c in "${COLS[@]}"; do k="$r|$c"; printf ' | %-21s' "${MATRIX[$k]:-}"; done; printf '\n'
   done
 } | tee "$WORK/matrix.txt" >&2
 
