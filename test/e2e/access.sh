@@ -68,6 +68,8 @@ kubectl create namespace "$WRITER_NS" >/dev/null
 kubectl create serviceaccount "$WRITER_SA" -n "$WRITER_NS" >/dev/null
 kubectl create serviceaccount intruder -n "$WRITER_NS" >/dev/null
 
+# The object does not exist, as the API server says (not merely unreachable): kubectl get ARGS
+not_found() { local out; out=$(kubectl get "$@" 2>&1) && return 1; [[ $out == *"(NotFound)"* ]]; }
 # HTTP status of one Vault call with a token: token method path [JSON body]
 status() {
   local args=(-s -o /dev/null -w '%{http_code}' -X "$2" -H "X-Vault-Token: $1")
@@ -167,7 +169,7 @@ check "dev (perService): role acc-dev-default carries registry-read-dev only" \
   eval "role_json kubernetes acc-dev-default | jq -e '.token_policies == [\"registry-read-dev\"]'"
 check "staging (no perService): role acc-staging-default still carries acc-staging-read" \
   eval "role_json kubernetes acc-staging-default | jq -e '.token_policies == [\"acc-staging-read\", \"registry-read-dev\"]'"
-check "no ServiceAccount of a service in acc-staging" eval "kubectl get sa alpha -n acc-staging 2>&1 | grep -q NotFound"
+check "no ServiceAccount of a service in acc-staging" not_found sa alpha -n acc-staging
 
 step "secrets to read (written with the root token, as a team would)"
 for p in alpha/dev beta/dev alpha/staging beta/staging alpha/prod; do kv_put_root "$PREFIX/$p/config" "value-of-$p"; done
@@ -272,7 +274,6 @@ done
 no_role() { [[ $(curl -s -o /dev/null -w '%{http_code}' -H "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/auth/$1/role/$2") == 404 ]]; }
 check "role $WRITER-dev is gone" no_role kubernetes "$WRITER-dev"
 check "role acc-dev-alpha is gone" no_role kubernetes acc-dev-alpha
-not_found() { kubectl get "$@" 2>&1 | grep -q NotFound; } # gone, as the API server says (not merely unreachable)
 check "ServiceAccount acc-dev/alpha is gone (with its namespace)" not_found sa alpha -n acc-dev
 check "VaultAuth acc-dev/vault-auth-alpha is gone" not_found vaultauth vault-auth-alpha -n acc-dev
 check "the writer's own secrets are left to the writer" eval "vget secret/data/k8s-sync/dev/ns1/app >/dev/null || vget secret/metadata/k8s-sync/dev/ns1/app >/dev/null"
