@@ -179,27 +179,27 @@ REG_DEV="$PREFIX/platform/stacks/dev/registry" REG_OTHER="$PREFIX/platform/stack
 
 step "the writer, logged in as $WRITER_NS/$WRITER_SA"
 login_or_fail "writer(dev)" "$WRITER_NS" "$WRITER_SA" "$WRITER-dev" kubernetes; W=$LOGIN
-W_ROW="writer $WRITER-dev"
-expect "$W_ROW" "$W" allow C "k8s-sync/dev/…" POST secret/data/k8s-sync/dev/ns1/app '{"data":{"token":"v1"}}'
-expect "$W_ROW" "$W" allow U "k8s-sync/dev/…" POST secret/data/k8s-sync/dev/ns1/app '{"data":{"token":"v2"}}'
-expect "$W_ROW" "$W" allow C "k8s-sync/dev/…" POST secret/data/k8s-sync/dev/deep/er/path/x '{"data":{"a":"b"}}'
+W_ROW="writer/dev"
+expect "$W_ROW" "$W" allow C "k8s-sync/dev/..." POST secret/data/k8s-sync/dev/ns1/app '{"data":{"token":"v1"}}'
+expect "$W_ROW" "$W" allow U "k8s-sync/dev/..." POST secret/data/k8s-sync/dev/ns1/app '{"data":{"token":"v2"}}'
+expect "$W_ROW" "$W" allow C "k8s-sync/dev/..." POST secret/data/k8s-sync/dev/deep/er/path/x '{"data":{"a":"b"}}'
 check "root sees version 2 with the writer's update" eval "vget secret/data/k8s-sync/dev/ns1/app | jq -e '.data.data.token == \"v2\" and .data.metadata.version == 2'"
-expect "$W_ROW" "$W" allow L "k8s-sync/dev/…" LIST secret/metadata/k8s-sync/dev
+expect "$W_ROW" "$W" allow L "k8s-sync/dev/..." LIST secret/metadata/k8s-sync/dev
 check "the writer's list of its prefix names what it wrote" \
   eval "curl -fsS -X LIST -H 'X-Vault-Token: $W' '$VAULT_ADDR/v1/secret/metadata/k8s-sync/dev' | jq -e '.data.keys == [\"deep/\", \"ns1/\"]'"
-expect "$W_ROW" "$W" allow L "k8s-sync/dev/…" LIST secret/metadata/k8s-sync/dev/ns1
-expect "$W_ROW" "$W" deny R "k8s-sync/dev/…" GET secret/data/k8s-sync/dev/ns1/app
-expect "$W_ROW" "$W" allow D "k8s-sync/dev/…" DELETE secret/data/k8s-sync/dev/ns1/app
+expect "$W_ROW" "$W" allow L "k8s-sync/dev/..." LIST secret/metadata/k8s-sync/dev/ns1
+expect "$W_ROW" "$W" deny R "k8s-sync/dev/..." GET secret/data/k8s-sync/dev/ns1/app
+expect "$W_ROW" "$W" allow D "k8s-sync/dev/..." DELETE secret/data/k8s-sync/dev/ns1/app
 check "root sees the latest version deleted (soft delete)" eval "vget secret/metadata/k8s-sync/dev/ns1/app | jq -e '.data.versions[\"2\"].deletion_time != \"\"'"
-expect "$W_ROW" "$W" allow D "k8s-sync/dev/…" DELETE secret/metadata/k8s-sync/dev/deep/er/path/x
+expect "$W_ROW" "$W" allow D "k8s-sync/dev/..." DELETE secret/metadata/k8s-sync/dev/deep/er/path/x
 check "root sees every version and the metadata gone" \
   test "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Vault-Token: $VAULT_TOKEN" "$VAULT_ADDR/v1/secret/metadata/k8s-sync/dev/deep/er/path/x")" = 404
 for call in "C|registry (dev)|POST|secret/data/$REG_DEV" "R|registry (dev)|GET|secret/data/$REG_DEV" "D|registry (dev)|DELETE|secret/metadata/$REG_DEV" \
   "C|registry (other)|POST|secret/data/$REG_OTHER" "D|registry (other)|DELETE|secret/data/$REG_OTHER" \
-  "C|$PREFIX/alpha/dev/…|POST|secret/data/$PREFIX/alpha/dev/config" "L|$PREFIX/…|LIST|secret/metadata/$PREFIX" \
-  "C|k8s-sync/other/…|POST|secret/data/k8s-sync/other/ns1/app" "D|k8s-sync/other/…|DELETE|secret/data/k8s-sync/other/ns1/app" \
-  "L|k8s-sync/other/…|LIST|secret/metadata/k8s-sync/other" "C|k8s-sync/devx/…|POST|secret/data/k8s-sync/devx/a" \
-  "C|k8s-sync/dev (itself)|POST|secret/data/k8s-sync/dev" "L|k8s-sync/…|LIST|secret/metadata/k8s-sync" \
+  "C|$PREFIX/alpha/dev/...|POST|secret/data/$PREFIX/alpha/dev/config" "L|$PREFIX/...|LIST|secret/metadata/$PREFIX" \
+  "C|k8s-sync/other/...|POST|secret/data/k8s-sync/other/ns1/app" "D|k8s-sync/other/...|DELETE|secret/data/k8s-sync/other/ns1/app" \
+  "L|k8s-sync/other/...|LIST|secret/metadata/k8s-sync/other" "C|k8s-sync/devx/...|POST|secret/data/k8s-sync/devx/a" \
+  "C|k8s-sync/dev (itself)|POST|secret/data/k8s-sync/dev" "L|k8s-sync/...|LIST|secret/metadata/k8s-sync" \
   "C|sys/policies|POST|sys/policies/acl/$WRITER-write-dev" "C|sys/mounts|POST|sys/mounts/evil"; do
   IFS='|' read -r letter col m p <<<"$call"
   if [[ $m == POST ]]; then expect "$W_ROW" "$W" deny "$letter" "$col" "$m" "$p" '{"data":{"x":"y"},"policy":"path \"*\" {capabilities=[\"sudo\"]}","type":"kv"}'
@@ -209,9 +209,9 @@ check "the other stack's writer secret is untouched" eval "vget secret/data/k8s-
 login_denied "writer(dev)" "$WRITER_NS" intruder "$WRITER-dev" kubernetes
 login_denied "writer(dev)" "$WRITER_NS" "$WRITER_SA" "$WRITER-other" kubernetes
 login_or_fail "writer(other)" "$WRITER_NS" "$WRITER_SA" "$WRITER-other" kubernetes-other; WO=$LOGIN
-WO_ROW="writer $WRITER-other"
-expect "$WO_ROW" "$WO" allow C "k8s-sync/other/…" POST secret/data/k8s-sync/other/ns2/app '{"data":{"a":"b"}}'
-expect "$WO_ROW" "$WO" deny C "k8s-sync/dev/…" POST secret/data/k8s-sync/dev/ns1/app '{"data":{"a":"b"}}'
+WO_ROW="writer/other"
+expect "$WO_ROW" "$WO" allow C "k8s-sync/other/..." POST secret/data/k8s-sync/other/ns2/app '{"data":{"a":"b"}}'
+expect "$WO_ROW" "$WO" deny C "k8s-sync/dev/..." POST secret/data/k8s-sync/dev/ns1/app '{"data":{"a":"b"}}'
 expect "$WO_ROW" "$WO" deny C "registry (dev)" POST "secret/data/$REG_DEV" '{"data":{"a":"b"}}'
 
 step "services: real logins as their own ServiceAccounts"
@@ -224,34 +224,36 @@ login_or_fail "default(dev)" acc-dev default acc-dev-default kubernetes; D=$LOGI
 login_or_fail "default(staging)" acc-staging default acc-staging-default kubernetes; S=$LOGIN
 for who in "alpha|$A" "beta|$B"; do
   IFS='|' read -r svc tok <<<"$who"; other=alpha; [[ $svc == alpha ]] && other=beta
-  row="$svc (acc-dev-$svc)"
-  expect "$row" "$tok" allow R "$PREFIX/$svc/dev/…" GET "secret/data/$PREFIX/$svc/dev/config"
-  expect "$row" "$tok" allow R "$PREFIX/$svc/dev/…" GET "secret/metadata/$PREFIX/$svc/dev/config"
-  expect "$row" "$tok" deny C "$PREFIX/$svc/dev/…" POST "secret/data/$PREFIX/$svc/dev/config" '{"data":{"x":"y"}}'
-  expect "$row" "$tok" deny R "$PREFIX/$other/dev/…" GET "secret/data/$PREFIX/$other/dev/config"
-  expect "$row" "$tok" deny L "$PREFIX/$other/dev/…" LIST "secret/metadata/$PREFIX/$other/dev"
-  expect "$row" "$tok" deny R "$PREFIX/$svc/staging/…" GET "secret/data/$PREFIX/$svc/staging/config"
-  expect "$row" "$tok" deny R "$PREFIX/alpha/prod/…" GET "secret/data/$PREFIX/alpha/prod/config"
+  row="$svc/acc-dev"
+  expect "$row" "$tok" allow R "$PREFIX/$svc/dev/..." GET "secret/data/$PREFIX/$svc/dev/config"
+  expect "$row" "$tok" allow R "$PREFIX/$svc/dev/..." GET "secret/metadata/$PREFIX/$svc/dev/config"
+  expect "$row" "$tok" deny C "$PREFIX/$svc/dev/..." POST "secret/data/$PREFIX/$svc/dev/config" '{"data":{"x":"y"}}'
+  expect "$row" "$tok" deny R "$PREFIX/$other/dev/..." GET "secret/data/$PREFIX/$other/dev/config"
+  expect "$row" "$tok" deny L "$PREFIX/$other/dev/..." LIST "secret/metadata/$PREFIX/$other/dev"
+  expect "$row" "$tok" deny R "$PREFIX/$svc/staging/..." GET "secret/data/$PREFIX/$svc/staging/config"
+  expect "$row" "$tok" deny R "$PREFIX/alpha/prod/..." GET "secret/data/$PREFIX/alpha/prod/config"
   expect "$row" "$tok" deny R "registry (dev)" GET "secret/data/$REG_DEV"
 done
 check "alpha reads its own value" eval "curl -fsS -H 'X-Vault-Token: $A' '$VAULT_ADDR/v1/secret/data/$PREFIX/alpha/dev/config' | jq -e '.data.data.value == \"value-of-alpha/dev\"'"
-row="default (acc-dev-default)"
+row="default/acc-dev"
 expect "$row" "$D" allow R "registry (dev)" GET "secret/data/$REG_DEV"
-expect "$row" "$D" deny R "$PREFIX/alpha/dev/…" GET "secret/data/$PREFIX/alpha/dev/config"
-expect "$row" "$D" deny R "$PREFIX/beta/dev/…" GET "secret/data/$PREFIX/beta/dev/config"
-row="default (acc-staging-default)"
+expect "$row" "$D" deny R "$PREFIX/alpha/dev/..." GET "secret/data/$PREFIX/alpha/dev/config"
+expect "$row" "$D" deny R "$PREFIX/beta/dev/..." GET "secret/data/$PREFIX/beta/dev/config"
+row="default/acc-staging"
 expect "$row" "$S" allow R "registry (dev)" GET "secret/data/$REG_DEV"
-expect "$row" "$S" allow R "$PREFIX/alpha/staging/…" GET "secret/data/$PREFIX/alpha/staging/config"
-expect "$row" "$S" allow R "$PREFIX/beta/staging/…" GET "secret/data/$PREFIX/beta/staging/config"
-expect "$row" "$S" deny R "$PREFIX/alpha/dev/…" GET "secret/data/$PREFIX/alpha/dev/config"
+expect "$row" "$S" allow R "$PREFIX/alpha/staging/..." GET "secret/data/$PREFIX/alpha/staging/config"
+expect "$row" "$S" allow R "$PREFIX/beta/staging/..." GET "secret/data/$PREFIX/beta/staging/config"
+expect "$row" "$S" deny R "$PREFIX/alpha/dev/..." GET "secret/data/$PREFIX/alpha/dev/config"
 
-step "access matrix (OpenBao's answers; upper case allowed, lower case tried and denied)"
+step "access matrix: what OpenBao answered each identity's real token"
 {
-  printf '%-28s' ""
-  for c in "${COLS[@]}"; do printf ' | %-21s' "$c"; done; printf '\n'
-  for r in "${ROWS[@]}"; do
-    printf '%-28s' "$r"
-    for c in "${COLS[@]}"; do k="$r|$c"; printf ' | %-21s' "${MATRIX[$k]:-}"; done; printf '\n'
+  echo "C create, U update, R read, D delete, L list: upper case allowed, lower case tried and denied (403)"
+  echo "writer/<stack>: role $WRITER-<stack>; <service>/acc-dev: role acc-dev-<service>; default/<ns>: role <ns>-default"
+  printf '%-22s' "path"
+  for r in "${ROWS[@]}"; do printf ' | %-*s' "${#r}" "$r"; done; printf '\n'
+  for c in "${COLS[@]}"; do
+    printf '%-22s' "$c"
+    for r in "${ROWS[@]}"; do k="$r|$c"; printf ' | %-*s' "${#r}" "${MATRIX[$k]:-}"; done; printf '\n'
   done
 } | tee "$WORK/matrix.txt" >&2
 
@@ -278,3 +280,6 @@ check "ServiceAccount acc-dev/alpha is gone (with its namespace)" not_found sa a
 check "VaultAuth acc-dev/vault-auth-alpha is gone" not_found vaultauth vault-auth-alpha -n acc-dev
 check "the writer's own secrets are left to the writer" eval "vget secret/data/k8s-sync/dev/ns1/app >/dev/null || vget secret/metadata/k8s-sync/dev/ns1/app >/dev/null"
 check "the operator's ServiceAccount (not the stack's) is left alone" kubectl get sa "$WRITER_SA" -n "$WRITER_NS"
+for s in dev other; do pulumi stack rm --yes --force --stack "$s" >/dev/null 2>&1 || true; done
+
+(( FAIL == 0 ))
