@@ -12,6 +12,8 @@ import { isSecretConfig } from "./runtimeConfig";
 import { providerConfigProblems } from "./providerSettings";
 import { stackVaultFragment } from "./stackIdentity";
 import { registryPolicyName, writerPolicyName, writerRoleName } from "../components/vault/policies";
+import { CLOUDFLARED_ROLE, cloudflaredPolicyName } from "../components/cloudflare/names";
+import { regsecretRoleName } from "../components/image-updater/specs";
 
 /** The Pulumi project name; config keys are `gitops-platform:<key>`. */
 export const PROJECT = "gitops-platform";
@@ -316,10 +318,18 @@ function vaultNameClashes(cfg: PlatformConfig): ConfigProblem[] {
             seen.set(name, what);
         }
     };
-    // Environments first, then what perService and writers add: the clash names the key that added it.
+    // Environments and the other features first, then what perService and writers add: the clash
+    // names the key that added it.
     for (const e of cfg.environments) {
         if (e.policyName !== undefined) claim(policies, "policy", e.policyName, `environment "${e.name}"`, ["environments", e.name]);
         claim(roles, "role", e.roleName, `environment "${e.name}"`, ["environments", e.name]);
+    }
+    if (cfg.cloudflare.enabled) {
+        claim(policies, "policy", cloudflaredPolicyName(stackVaultFragment(cfg.stack)), "the cloudflared connector", ["cloudflare", "enabled"]);
+        claim(roles, "role", CLOUDFLARED_ROLE, "the cloudflared connector", ["cloudflare", "enabled"]);
+    }
+    if (cfg.imageUpdater.enabled) {
+        claim(roles, "role", regsecretRoleName(cfg.argocd.namespace), "Image Updater's regsecret sync", ["imageUpdater", "enabled"]);
     }
     for (const e of cfg.environments) {
         for (const s of e.services) {

@@ -540,6 +540,17 @@ export const configSchema = z
                 });
             }
             writerNames.add(w.name);
+            const rv = c.registry?.vault;
+            if (rv && (rv.mount ?? c.vault.kvMount) === c.vault.kvMount && pathsOverlap(w.prefix, rv.path)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["vault", "writers", i, "prefix"],
+                    message:
+                        `"${w.prefix}" overlaps registry.vault.path "${rv.path}": the writer could overwrite the registry credentials ` +
+                        `every environment pulls with; use a prefix outside it, e.g. k8s-sync/dev`,
+                    params: { redacted: "overlaps registry.vault.path (the registry credentials); use a prefix outside it, e.g. k8s-sync/dev" },
+                });
+            }
             if (pathsOverlap(w.prefix, pathPrefix)) {
                 const from = c.vault.pathPrefix === undefined ? "vault.pathPrefix (default: gitlab.group)" : "vault.pathPrefix";
                 ctx.addIssue({

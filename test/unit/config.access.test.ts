@@ -129,6 +129,15 @@ const BAD: [string, (c: Record<string, any>) => void, string, RegExp][] = [
         "vault.writers[1].prefix",
         /"team" overlaps the platform's own paths under vault\.pathPrefix "team\/apps"/,
     ],
+    [
+        "a writer prefix over the existing registry secret (registry.vault)",
+        (c) => {
+            c.registry = { vault: { path: "infra/registry" } };
+            c.vault = { writers: [{ prefix: "infra" }] };
+        },
+        "vault.writers[0].prefix",
+        /"infra" overlaps registry\.vault\.path "infra\/registry": the writer could overwrite the registry credentials/,
+    ],
     ["a writer without a prefix", (c) => (c.vault = { writers: [{ name: "op" }] }), "vault.writers[0].prefix", /is required/],
     ["a writer prefix with '..'", (c) => (c.vault = { writers: [{ prefix: "k8s-sync/../gitops-poc-dzha" }] }), "vault.writers[0].prefix", /'\.' or '\.\.'/],
     ["a writer prefix with a glob", (c) => (c.vault = { writers: [{ prefix: "k8s-sync/*" }] }), "vault.writers[0].prefix", /Vault path/],
@@ -191,6 +200,17 @@ test("a policy clash is refused too (a service's policy named like another envir
     d.services = [{ name: "api" }];
     const p = problemAt(problems(d), "environments.dev.perService");
     assert.match(p.message, /gives Vault policy "poc-dev-api-read" to service "api" in environment "dev", which environment "dev-api" already has; rename one of them/);
+});
+
+test("a writer beside registry.vault's secret, or over a path of another mount, is accepted", () => {
+    const c = base();
+    c.registry = { vault: { path: "infra/registry" } };
+    c.vault = { writers: [{ name: "a", prefix: "infra/sync" }, { name: "b", prefix: "infra" }] };
+    c.registry.vault.mount = "kv-infra";
+    assert.deepEqual(parse(c).writers.map((w) => w.prefix), ["infra/sync", "infra"]);
+    c.registry.vault.mount = "secret";
+    const err = problems(c);
+    assert.deepEqual(err.problems.map((p) => p.key), [`${P}vault.writers[1].prefix`]);
 });
 
 test("several writer and perService problems are reported together; nothing else is refused", () => {
