@@ -19,7 +19,8 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import * as argocd from "./apiClient";
-import { clockNow, computeExpiresAt, rotationDue } from "../gitlab/deployTokenProvider";
+import { differs, isUnknown } from "../dynamic/inputValues";
+import { clockNow, computeExpiresAt, replacesWithExpiry, withExpiresAt } from "../dynamic/tokenExpiry";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
 
@@ -62,23 +63,7 @@ export interface AccountTokenProviderSettings {
     now?: () => number;
 }
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const PASSWORD_KEY = "gitops-platform:argocdAdminPassword";
-
-function isUnknown(v: unknown): boolean {
-    return v === UNKNOWN;
-}
-function differs(a: unknown, b: unknown): boolean {
-    return isUnknown(a) || isUnknown(b) || a !== b;
-}
-function sameDay(a: unknown, b: unknown): boolean {
-    if (isUnknown(a) || isUnknown(b)) return false;
-    if (!a || !b) return !a && !b;
-    const ta = Date.parse(String(a));
-    const tb = Date.parse(String(b));
-    if (Number.isNaN(ta) || Number.isNaN(tb)) return a === b;
-    return new Date(ta).toISOString().slice(0, 10) === new Date(tb).toISOString().slice(0, 10);
-}
 
 /** Input changes that need a new token. */
 export function tokenReplacementKeys(olds: Partial<AccountTokenOutputs>, news: Partial<AccountTokenInputs>): string[] {
@@ -145,22 +130,12 @@ export function makeAccountTokenProvider(settings: AccountTokenProviderSettings 
         async check(olds: Partial<AccountTokenInputs>, news: Partial<AccountTokenInputs>) {
             const t = now(); // an invalid GITOPS_PLATFORM_CLOCK fails here
             const failures = checkFailures(news);
-            const inputs: Partial<AccountTokenInputs> = { ...news };
-            delete inputs.expiresAt;
-            if (failures.length === 0 && !isUnknown(news.expiresInDays)) {
-                const keep =
-                    typeof olds.expiresAt === "string" &&
-                    olds.expiresAt !== "" &&
-                    tokenReplacementKeys(olds as Partial<AccountTokenOutputs>, news).length === 0 &&
-                    !rotationDue(olds.expiresAt, news.rotateBeforeDays as number, t);
-                inputs.expiresAt = keep ? olds.expiresAt : computeExpiresAt(t, news.expiresInDays as number);
-            }
-            return { inputs, failures };
+            const replacing = tokenReplacementKeys(olds as Partial<AccountTokenOutputs>, news).length > 0;
+            return { inputs: withExpiresAt(olds, news, replacing, failures, t), failures };
         },
 
         async diff(_id: string, olds: AccountTokenOutputs, news: AccountTokenInputs) {
-            const replaces = tokenReplacementKeys(olds, news);
-            if (!sameDay(news.expiresAt, olds.expiresAt)) replaces.push("expiresAt");
+            const replaces = replacesWithExpiry(tokenReplacementKeys(olds, news), news, olds);
             const changes =
                 replaces.length > 0 ||
                 differs(news.username, olds.username) ||

@@ -3,7 +3,8 @@
 // This object is closure-serialized into the stack state (`__provider`) and run later by the
 // dynamic-provider host, possibly by another Pulumi version. So:
 // - CRUD is self-contained: it uses only global `fetch` (through ./client, which has no imports and
-//   is captured by value) and the small helpers in this file; no SDK client, no module state.
+//   is captured by value), the small helpers in this file and ../dynamic (input comparisons, the
+//   expiry rules shared with the other token providers); no SDK client, no module state.
 // - Nothing secret is captured: the API token arrives as an input (`apiToken`) on every call and is
 //   kept in the resource's state as a secret output, so `read` (refresh) and `delete` can use it.
 //   If that stored token was rotated away (401), they retry with the stack's current
@@ -27,6 +28,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as gitlab from "./client";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { differs, isUnknown, sameScopes } from "../dynamic/inputValues";
+import { clockNow, computeExpiresAt, replacesWithExpiry, withExpiresAt } from "../dynamic/tokenExpiry";
 
 /** Inputs of the dynamic resource (after `check`). */
 export interface GroupDeployTokenInputs {
@@ -75,72 +78,6 @@ export interface DeployTokenProviderSettings {
      * with the token currently in this config key.
      */
     apiTokenConfigKey?: string;
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** Pulumi's marker for values unknown during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-function isUnknown(v: unknown): boolean {
-    return v === UNKNOWN;
-}
-
-/** Env var that moves the provider's clock for tests and rehearsals (never in production), e.g. `2026-12-28T00:00:00Z`. */
-export const CLOCK_ENV = "GITOPS_PLATFORM_CLOCK";
-
-/**
- * "Now" in ms since the epoch for the rotation window and new expiry dates: the ISO 8601 instant in
- * GITOPS_PLATFORM_CLOCK when set (read at each call), else Date.now(). Set but not an ISO 8601
- * instant: throws, naming the variable and a valid example. Same rule as the ops commands' clock.
- */
-export function clockNow(env: Record<string, string | undefined> = process.env): number {
-    const name = CLOCK_ENV;
-    const v = env[name];
-    if (v === undefined || v.trim() === "") return Date.now();
-    const t = Date.parse(v.trim());
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v.trim()) || Number.isNaN(t)) {
-        throw new Error(
-            `${name}=${JSON.stringify(v)} is not an ISO 8601 instant, e.g. ${name}=2026-12-28T00:00:00Z ` +
-                `(it moves the deploy tokens' clock for tests and rehearsals; unset it to use the real clock)`,
-        );
-    }
-    return t;
-}
-
-/** Midnight UTC, `days` days after the current UTC date, as ISO 8601. */
-export function computeExpiresAt(nowMs: number, days: number): string {
-    const d = new Date(nowMs);
-    return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + days)).toISOString();
-}
-
-/** True when `now` is within `rotateBeforeDays` of `expiresAt` (or past it). */
-export function rotationDue(expiresAt: string | null | undefined, rotateBeforeDays: number, nowMs: number): boolean {
-    if (!expiresAt || isUnknown(expiresAt)) return false;
-    const t = Date.parse(expiresAt);
-    if (Number.isNaN(t)) return true;
-    return nowMs >= t - Math.max(0, Number(rotateBeforeDays) || 0) * DAY_MS;
-}
-
-/** Same UTC calendar day: GitLab may reformat the timestamp it stores. */
-function sameDay(a: unknown, b: unknown): boolean {
-    if (isUnknown(a) || isUnknown(b)) return false;
-    if (!a || !b) return !a && !b;
-    const ta = Date.parse(String(a));
-    const tb = Date.parse(String(b));
-    if (Number.isNaN(ta) || Number.isNaN(tb)) return a === b;
-    return new Date(ta).toISOString().slice(0, 10) === new Date(tb).toISOString().slice(0, 10);
-}
-
-function sameScopes(a: unknown, b: unknown): boolean {
-    if (!Array.isArray(a) || !Array.isArray(b)) return false;
-    if (a.some(isUnknown) || b.some(isUnknown)) return false;
-    const sa = [...a].map(String).sort();
-    const sb = [...b].map(String).sort();
-    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
-}
-
-function differs(a: unknown, b: unknown): boolean {
-    return isUnknown(a) || isUnknown(b) || a !== b;
 }
 
 /** Input changes that need a new token (GitLab cannot edit a deploy token). */
@@ -223,23 +160,13 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
         async check(olds: Partial<GroupDeployTokenInputs>, news: Partial<GroupDeployTokenInputs>) {
             const t = now(); // an invalid GITOPS_PLATFORM_CLOCK fails here, on every preview and up
             const failures = checkFailures(news);
-            const inputs: Partial<GroupDeployTokenInputs> = { ...news };
-            delete inputs.expiresAt;
-            if (failures.length === 0 && !isUnknown(news.expiresInDays)) {
-                const keep =
-                    typeof olds.expiresAt === "string" &&
-                    olds.expiresAt !== "" &&
-                    replacementKeys(olds as Partial<GroupDeployTokenOutputs>, news).length === 0 &&
-                    !rotationDue(olds.expiresAt, news.rotateBeforeDays as number, t);
-                inputs.expiresAt = keep ? olds.expiresAt : computeExpiresAt(t, news.expiresInDays as number);
-            }
-            return { inputs, failures };
+            const replacing = replacementKeys(olds as Partial<GroupDeployTokenOutputs>, news).length > 0;
+            return { inputs: withExpiresAt(olds, news, replacing, failures, t), failures };
         },
 
         async diff(_id: string, olds: GroupDeployTokenOutputs, news: GroupDeployTokenInputs) {
-            const replaces = replacementKeys(olds, news);
-            // check() moved expiresAt forward: the token is within rotateBeforeDays of expiring.
-            if (!sameDay(news.expiresAt, olds.expiresAt)) replaces.push("expiresAt");
+            // With expiresAt when check() moved it forward: the token is within rotateBeforeDays of expiring.
+            const replaces = replacesWithExpiry(replacementKeys(olds, news), news, olds);
             // A new serialized provider (a fix of read/delete) is an in-place update, never a new token.
             const changes =
                 replaces.length > 0 ||

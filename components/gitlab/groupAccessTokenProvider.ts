@@ -18,7 +18,8 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import * as gitlab from "./client";
-import { clockNow, computeExpiresAt, rotationDue } from "./deployTokenProvider";
+import { differs, isUnknown, sameScopes } from "../dynamic/inputValues";
+import { clockNow, computeExpiresAt, replacesWithExpiry, withExpiresAt } from "../dynamic/tokenExpiry";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
 
@@ -65,29 +66,7 @@ export interface GroupAccessTokenProviderSettings {
     now?: () => number;
 }
 
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const KEY = "gitops-platform:gitlab.ciPushToken";
-
-function isUnknown(v: unknown): boolean {
-    return v === UNKNOWN;
-}
-function differs(a: unknown, b: unknown): boolean {
-    return isUnknown(a) || isUnknown(b) || a !== b;
-}
-function sameDay(a: unknown, b: unknown): boolean {
-    if (isUnknown(a) || isUnknown(b)) return false;
-    if (!a || !b) return !a && !b;
-    const ta = Date.parse(String(a));
-    const tb = Date.parse(String(b));
-    if (Number.isNaN(ta) || Number.isNaN(tb)) return a === b;
-    return new Date(ta).toISOString().slice(0, 10) === new Date(tb).toISOString().slice(0, 10);
-}
-function sameScopes(a: unknown, b: unknown): boolean {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.some(isUnknown) || b.some(isUnknown)) return false;
-    const sa = [...a].map(String).sort();
-    const sb = [...b].map(String).sort();
-    return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
-}
 
 /** Input changes that need a new token (GitLab cannot edit an access token). */
 export function accessTokenReplacementKeys(olds: Partial<GroupAccessTokenOutputs>, news: Partial<GroupAccessTokenInputs>): string[] {
@@ -161,22 +140,12 @@ export function makeGroupAccessTokenProvider(settings: GroupAccessTokenProviderS
         async check(olds: Partial<GroupAccessTokenInputs>, news: Partial<GroupAccessTokenInputs>) {
             const t = now(); // an invalid GITOPS_PLATFORM_CLOCK fails here
             const failures = checkFailures(news);
-            const inputs: Partial<GroupAccessTokenInputs> = { ...news };
-            delete inputs.expiresAt;
-            if (failures.length === 0 && !isUnknown(news.expiresInDays)) {
-                const keep =
-                    typeof olds.expiresAt === "string" &&
-                    olds.expiresAt !== "" &&
-                    accessTokenReplacementKeys(olds as Partial<GroupAccessTokenOutputs>, news).length === 0 &&
-                    !rotationDue(olds.expiresAt, news.rotateBeforeDays as number, t);
-                inputs.expiresAt = keep ? olds.expiresAt : computeExpiresAt(t, news.expiresInDays as number);
-            }
-            return { inputs, failures };
+            const replacing = accessTokenReplacementKeys(olds as Partial<GroupAccessTokenOutputs>, news).length > 0;
+            return { inputs: withExpiresAt(olds, news, replacing, failures, t), failures };
         },
 
         async diff(_id: string, olds: GroupAccessTokenOutputs, news: GroupAccessTokenInputs) {
-            const replaces = accessTokenReplacementKeys(olds, news);
-            if (!sameDay(news.expiresAt, olds.expiresAt)) replaces.push("expiresAt");
+            const replaces = replacesWithExpiry(accessTokenReplacementKeys(olds, news), news, olds);
             const changes =
                 replaces.length > 0 ||
                 differs(news.apiToken, olds.apiToken) ||

@@ -17,6 +17,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as gitlab from "./client";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { differs, isUnknown } from "../dynamic/inputValues";
 
 export interface GroupVariableInputs {
     /** GitLab host or API base URL. */
@@ -51,11 +52,6 @@ export interface GroupVariableProviderSettings {
     retry?: gitlab.RetryOptions;
     /** Stack config key of the API token to retry with on 401 (default gitops-platform:gitlabToken). */
     apiTokenConfigKey?: string;
-}
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-function isUnknown(v: unknown): boolean {
-    return v === UNKNOWN;
 }
 
 /** sha256 (hex) of a variable value. */
@@ -100,10 +96,6 @@ function checkFailures(news: Partial<GroupVariableInputs>): pulumi.dynamic.Check
         }
     }
     return failures;
-}
-
-function differs(a: unknown, b: unknown): boolean {
-    return isUnknown(a) || isUnknown(b) || a !== b;
 }
 
 /** ISO 8601 of GitLab's `expires_at` (`YYYY-MM-DD`, midnight UTC), or null. */

@@ -13,6 +13,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { gitlabApiBaseUrl, redact } from "./client";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { differs, isUnknown } from "../dynamic/inputValues";
 
 /** Inputs of the dynamic resource. */
 export interface ProjectHookInputs {
@@ -50,14 +51,6 @@ interface LiveHook {
     url: string;
     push_events: boolean;
     enable_ssl_verification: boolean;
-}
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-function isUnknown(v: unknown): boolean {
-    return v === UNKNOWN;
-}
-function differs(a: unknown, b: unknown): boolean {
-    return isUnknown(a) || isUnknown(b) || a !== b;
 }
 
 /** `:id` of the project endpoints: a numeric id as is, a full path URL-encoded. */

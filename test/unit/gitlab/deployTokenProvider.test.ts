@@ -5,13 +5,11 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    CLOCK_ENV,
-    clockNow,
-    computeExpiresAt,
     makeDeployTokenProvider,
     type GroupDeployTokenInputs,
     type GroupDeployTokenOutputs,
 } from "../../../components/gitlab/deployTokenProvider";
+import { CLOCK_ENV, clockNow, computeExpiresAt } from "../../../components/dynamic/tokenExpiry";
 import { GitLabApiError } from "../../../components/gitlab/client";
 import type { GitLabDouble } from "../../support/gitlab-double/server";
 import { API_TOKENS, GROUP, NESTED_GROUP, allSecrets, startFixture } from "../../support/gitlab-double/fixture";
