@@ -30,6 +30,7 @@ import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
 import { differs, isUnknown, sameScopes } from "../dynamic/inputValues";
 import { clockNow, computeExpiresAt, replacesWithExpiry, withExpiresAt } from "../dynamic/tokenExpiry";
+import { apiTokenSession } from "./apiTokenSession";
 
 /** Inputs of the dynamic resource (after `check`). */
 export interface GroupDeployTokenInputs {
@@ -135,22 +136,8 @@ export function makeDeployTokenProvider(settings: DeployTokenProviderSettings = 
     // follows the real clock (and GitLab's own `expired` flag).
     const now = (): number => (settings.now ? settings.now() : clockNow());
     const realNow = (): number => (settings.now ? settings.now() : Date.now());
-    const clientFor = (p: { host: string; apiToken: string }) =>
-        new gitlab.GitLabClient({ host: p.host, token: p.apiToken, timeoutMs: settings.timeoutMs, retry: settings.retry });
-    // Filled by configure() in the provider host; an object so the serialized functions share it.
-    const configured: { apiToken?: string } = {};
-    /** Runs `fn` with the state's API token; on 401 once more with the stack's current one. */
-    const withApiToken = async <T>(props: { host: string; apiToken: string }, fn: (c: gitlab.GitLabClient) => Promise<T>): Promise<T> => {
-        try {
-            return await fn(clientFor(props));
-        } catch (e) {
-            const fresh = configured.apiToken;
-            if (e instanceof gitlab.GitLabApiError && e.kind === "unauthorized" && fresh && fresh !== props.apiToken) {
-                return fn(clientFor({ host: props.host, apiToken: fresh }));
-            }
-            throw e;
-        }
-    };
+    // Clients per call; on 401 once more with the stack's current API token (filled by configure).
+    const { configured, clientFor, withApiToken } = apiTokenSession(settings);
 
     return {
         async configure(req: pulumi.dynamic.ConfigureRequest) {

@@ -22,6 +22,7 @@ import { differs, isUnknown, sameScopes } from "../dynamic/inputValues";
 import { clockNow, computeExpiresAt, replacesWithExpiry, withExpiresAt } from "../dynamic/tokenExpiry";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { apiTokenSession } from "./apiTokenSession";
 
 /** GitLab access levels by role name (doc/api/group_access_tokens.md). */
 export const ACCESS_LEVEL: Record<string, number> = { guest: 10, planner: 15, reporter: 20, developer: 30, maintainer: 40, owner: 50 };
@@ -116,21 +117,8 @@ function checkFailures(news: Partial<GroupAccessTokenInputs>): pulumi.dynamic.Ch
 export function makeGroupAccessTokenProvider(settings: GroupAccessTokenProviderSettings = {}): pulumi.dynamic.ResourceProvider {
     const now = (): number => (settings.now ? settings.now() : clockNow());
     const realNow = (): number => (settings.now ? settings.now() : Date.now());
-    const clientFor = (p: { host: string; apiToken: string }) =>
-        new gitlab.GitLabClient({ host: p.host, token: p.apiToken, timeoutMs: settings.timeoutMs, retry: settings.retry });
-    const configured: { apiToken?: string } = {};
-    /** Runs `fn` with the state's API token; on 401 once more with the stack's current one. */
-    const withApiToken = async <T>(props: { host: string; apiToken: string }, fn: (c: gitlab.GitLabClient) => Promise<T>): Promise<T> => {
-        try {
-            return await fn(clientFor(props));
-        } catch (e) {
-            const fresh = configured.apiToken;
-            if (e instanceof gitlab.GitLabApiError && e.kind === "unauthorized" && fresh && fresh !== props.apiToken) {
-                return fn(clientFor({ host: props.host, apiToken: fresh }));
-            }
-            throw e;
-        }
-    };
+    // Clients per call; on 401 once more with the stack's current API token (filled by configure).
+    const { configured, clientFor, withApiToken } = apiTokenSession(settings);
 
     return {
         async configure(req: pulumi.dynamic.ConfigureRequest) {

@@ -18,6 +18,7 @@ import * as gitlab from "./client";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
 import { differs, isUnknown } from "../dynamic/inputValues";
+import { apiTokenSession } from "./apiTokenSession";
 
 export interface GroupVariableInputs {
     /** GitLab host or API base URL. */
@@ -106,26 +107,13 @@ function isoOrNull(v: string | null | undefined): string | null {
 }
 
 export function makeGroupVariableProvider(settings: GroupVariableProviderSettings = {}): pulumi.dynamic.ResourceProvider {
-    const clientFor = (p: { host: string; apiToken: string; value?: string }) =>
-        new gitlab.GitLabClient({
-            host: p.host,
-            token: p.apiToken,
-            timeoutMs: settings.timeoutMs,
-            retry: settings.retry,
-            secrets: p.value ? [p.value] : [],
-        });
-    const configured: { apiToken?: string } = {};
-    const withApiToken = async <T>(props: GroupVariableInputs, fn: (c: gitlab.GitLabClient) => Promise<T>): Promise<T> => {
-        try {
-            return await fn(clientFor(props));
-        } catch (e) {
-            const fresh = configured.apiToken;
-            if (e instanceof gitlab.GitLabApiError && e.kind === "unauthorized" && fresh && fresh !== props.apiToken) {
-                return fn(clientFor({ ...props, apiToken: fresh }));
-            }
-            throw e;
-        }
-    };
+    const session = apiTokenSession(settings);
+    const { configured } = session;
+    // The variable's value is kept out of every error message.
+    const valueSecrets = (p: { value?: string }): string[] => (p.value ? [p.value] : []);
+    const clientFor = (p: GroupVariableInputs) => session.clientFor(p, valueSecrets(p));
+    const withApiToken = <T>(p: GroupVariableInputs, fn: (c: gitlab.GitLabClient) => Promise<T>): Promise<T> =>
+        session.withApiToken(p, fn, valueSecrets(p));
     /** The token's expiry through GET /personal_access_tokens/self authenticated with it. */
     const tokenExpiry = async (p: GroupVariableInputs): Promise<string | null> => {
         if (!p.readTokenExpiry) return null;

@@ -18,6 +18,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as gitlab from "./client";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { apiTokenSession } from "./apiTokenSession";
 
 /** Inputs of the dynamic resource. */
 export interface ProjectInputs {
@@ -58,20 +59,8 @@ export function splitProjectPath(full: string): { namespace: string; path: strin
 
 /** Builds the provider. `settings` must stay plain data. */
 export function makeProjectProvider(settings: ProjectProviderSettings = {}): pulumi.dynamic.ResourceProvider {
-    const clientFor = (p: { host: string; apiToken: string }) =>
-        new gitlab.GitLabClient({ host: p.host, token: p.apiToken, timeoutMs: settings.timeoutMs, retry: settings.retry });
-    const configured: { apiToken?: string } = {};
-    const withApiToken = async <T>(props: { host: string; apiToken: string }, fn: (c: gitlab.GitLabClient) => Promise<T>): Promise<T> => {
-        try {
-            return await fn(clientFor(props));
-        } catch (e) {
-            const fresh = configured.apiToken;
-            if (e instanceof gitlab.GitLabApiError && e.kind === "unauthorized" && fresh && fresh !== props.apiToken) {
-                return fn(clientFor({ host: props.host, apiToken: fresh }));
-            }
-            throw e;
-        }
-    };
+    // Clients per call; on 401 once more with the stack's current API token (filled by configure).
+    const { configured, clientFor, withApiToken } = apiTokenSession(settings);
     const outsOf = (inputs: ProjectInputs, p: gitlab.Project, adopted: boolean): ProjectOutputs => ({
         ...inputs,
         projectId: p.id,
