@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesVaultAuth } from "../vso/vaultAuth";
+import { kubernetesLoginRole } from "../vault/kubernetesLoginRole";
 import * as k8s from "@pulumi/kubernetes";
 import * as vault from "@pulumi/vault";
 import { FORCE_APPLY_ANNOTATIONS } from "../kubernetes/forceApply";
 import { requireProvider } from "../requireProvider";
 import { OwnedKvSecret } from "../vault/OwnedKvSecret";
-import { durationToSeconds } from "../vault/duration";
 import { AppChartSpec } from "./specs";
 import type { AppliedObjectRef } from "./ArgoCd";
 import {
@@ -162,16 +163,16 @@ export class PreviewEnvironments extends pulumi.ComponentResource {
             },
             childOpts,
         );
-        const role = new vault.kubernetes.AuthBackendRole(
+        const role = kubernetesLoginRole(
             `${name}-token-role`,
             {
-                backend: args.authMount,
+                authMount: args.authMount,
                 roleName: scmName,
-                boundServiceAccountNames: [scmName],
-                boundServiceAccountNamespaces: [args.argocdNamespace],
+                serviceAccounts: [scmName],
+                namespace: args.argocdNamespace,
                 audience: args.audience,
-                tokenPolicies: [policy.name],
-                tokenTtl: durationToSeconds(args.tokenTtl),
+                tokenTtl: args.tokenTtl,
+                policies: [policy.name],
             },
             childOpts,
         );
@@ -180,17 +181,14 @@ export class PreviewEnvironments extends pulumi.ComponentResource {
             { metadata: { name: scmName, namespace: args.argocdNamespace, labels, annotations: { ...FORCE_APPLY_ANNOTATIONS } } },
             childOpts,
         );
-        const auth = new k8s.apiextensions.CustomResource(
+        const auth = kubernetesVaultAuth(
             `${name}-token-auth`,
             {
-                apiVersion: "secrets.hashicorp.com/v1beta1",
-                kind: "VaultAuth",
                 metadata: { name: scmName, namespace: args.argocdNamespace, labels, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
-                spec: {
-                    method: "kubernetes",
-                    mount: args.authMount,
-                    kubernetes: { role: role.roleName, serviceAccount: sa.metadata.name, audiences: [args.audience] },
-                },
+                mount: args.authMount,
+                role: role.roleName,
+                serviceAccount: sa.metadata.name,
+                audiences: [args.audience],
             },
             crOpts,
         );

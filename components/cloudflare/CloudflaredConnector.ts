@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesVaultAuth } from "../vso/vaultAuth";
 import * as k8s from "@pulumi/kubernetes";
 import { FORCE_APPLY_ANNOTATIONS } from "../kubernetes/forceApply";
 import { requireProvider } from "../requireProvider";
@@ -86,17 +87,14 @@ export class CloudflaredConnector extends pulumi.ComponentResource {
         );
 
         const crOpts = { ...child, dependsOn: args.crdDependencies ?? [] };
-        const auth = new k8s.apiextensions.CustomResource(
+        const auth = kubernetesVaultAuth(
             `${name}-vault-auth`,
             {
-                apiVersion: "secrets.hashicorp.com/v1beta1",
-                kind: "VaultAuth",
                 metadata: { name: CLOUDFLARED_NAME, namespace, annotations },
-                spec: {
-                    method: "kubernetes",
-                    mount: args.vaultAuthMount,
-                    kubernetes: { role: args.vaultRole, serviceAccount: sa.metadata.name, audiences: args.audiences },
-                },
+                mount: args.vaultAuthMount,
+                role: args.vaultRole,
+                serviceAccount: sa.metadata.name,
+                audiences: args.audiences,
             },
             crOpts,
         );

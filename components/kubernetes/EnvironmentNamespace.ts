@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesVaultAuth } from "../vso/vaultAuth";
 import { FORCE_APPLY_ANNOTATIONS } from "./forceApply";
 import * as k8s from "@pulumi/kubernetes";
 import { ServiceAccountPullSecret } from "./ServiceAccountPullSecret";
@@ -93,21 +94,14 @@ export class EnvironmentNamespace extends pulumi.ComponentResource {
         const namespace = ns.metadata.name;
         const crOpts = { ...childOpts, dependsOn: args.crdDependencies ?? [] };
 
-        const auth = new k8s.apiextensions.CustomResource(
+        const auth = kubernetesVaultAuth(
             `${name}-vault-auth`,
             {
-                apiVersion: "secrets.hashicorp.com/v1beta1",
-                kind: "VaultAuth",
                 metadata: { name: VAULT_AUTH_NAME, namespace, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
-                spec: {
-                    method: "kubernetes",
-                    mount: args.vaultAuthMount,
-                    kubernetes: {
-                        role: args.vaultRole,
-                        serviceAccount: "default",
-                        audiences: args.audiences,
-                    },
-                },
+                mount: args.vaultAuthMount,
+                role: args.vaultRole,
+                serviceAccount: "default",
+                audiences: args.audiences,
             },
             crOpts,
         );

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesVaultAuth } from "../vso/vaultAuth";
 import * as k8s from "@pulumi/kubernetes";
 import { FORCE_APPLY_ANNOTATIONS } from "./forceApply";
 import { RegistrySecretSync } from "./RegistrySecretSync";
@@ -54,17 +55,14 @@ export class RegistryPullSecret extends pulumi.ComponentResource {
             },
             crOpts,
         );
-        const auth = new k8s.apiextensions.CustomResource(
+        const auth = kubernetesVaultAuth(
             `${name}-vault-auth`,
             {
-                apiVersion: "secrets.hashicorp.com/v1beta1",
-                kind: "VaultAuth",
                 metadata: { name: args.name, namespace: args.namespace, ...labels, annotations: { ...FORCE_APPLY_ANNOTATIONS } },
-                spec: {
-                    method: "kubernetes",
-                    mount: args.vaultAuthMount,
-                    kubernetes: { role: args.vaultRole, serviceAccount: sa.metadata.name, audiences: args.audiences },
-                },
+                mount: args.vaultAuthMount,
+                role: args.vaultRole,
+                serviceAccount: sa.metadata.name,
+                audiences: args.audiences,
             },
             crOpts,
         );

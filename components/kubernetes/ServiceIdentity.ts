@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesVaultAuth } from "../vso/vaultAuth";
 import * as k8s from "@pulumi/kubernetes";
 import { FORCE_APPLY_ANNOTATIONS } from "./forceApply";
 import { REGISTRY_SECRET_NAME } from "./EnvironmentNamespace";
@@ -64,25 +65,18 @@ export class ServiceIdentity extends pulumi.ComponentResource {
             },
             childOpts,
         );
-        const auth = new k8s.apiextensions.CustomResource(
+        const auth = kubernetesVaultAuth(
             `${name}-vault-auth`,
             {
-                apiVersion: "secrets.hashicorp.com/v1beta1",
-                kind: "VaultAuth",
                 metadata: {
                     name: args.vaultAuthName ?? `vault-auth-${args.service}`,
                     namespace: args.namespace,
                     annotations: { ...FORCE_APPLY_ANNOTATIONS },
                 },
-                spec: {
-                    method: "kubernetes",
-                    mount: args.vaultAuthMount,
-                    kubernetes: {
-                        role: args.vaultRole,
-                        serviceAccount: sa.metadata.name,
-                        audiences: args.audiences,
-                    },
-                },
+                mount: args.vaultAuthMount,
+                role: args.vaultRole,
+                serviceAccount: sa.metadata.name,
+                audiences: args.audiences,
             },
             { ...childOpts, dependsOn: args.crdDependencies ?? [] },
         );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesLoginRole } from "./kubernetesLoginRole";
 import * as vault from "@pulumi/vault";
-import { durationToSeconds } from "./duration";
 import { environmentReadPolicy } from "./policies";
 import { requireProvider } from "../requireProvider";
 
@@ -67,16 +67,16 @@ export class EnvironmentAccess extends pulumi.ComponentResource {
                       },
                       childOpts,
                   );
-        const role = new vault.kubernetes.AuthBackendRole(
+        const role = kubernetesLoginRole(
             `${name}-role`,
             {
-                backend: args.authMount,
+                authMount: args.authMount,
                 roleName: args.roleName ?? `${args.namespace}-default`,
-                boundServiceAccountNames: args.serviceAccounts,
-                boundServiceAccountNamespaces: [args.namespace],
+                serviceAccounts: args.serviceAccounts,
+                namespace: args.namespace,
                 audience: args.audience,
-                tokenPolicies: [...(policy ? [policy.name] : []), ...(args.extraPolicies ?? [])],
-                tokenTtl: durationToSeconds(args.tokenTtl),
+                tokenTtl: args.tokenTtl,
+                policies: [...(policy ? [policy.name] : []), ...(args.extraPolicies ?? [])],
             },
             childOpts,
         );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesLoginRole } from "./kubernetesLoginRole";
 import * as vault from "@pulumi/vault";
-import { durationToSeconds } from "./duration";
 import { kvSecretReadPolicy } from "./policies";
 import { requireProvider } from "../requireProvider";
 
@@ -50,16 +50,16 @@ export class KvSecretReader extends pulumi.ComponentResource {
             { name: args.policyName, policy: pulumi.output(args.kvMount).apply((m) => kvSecretReadPolicy(m, args.secretPath, args.purpose)) },
             child,
         );
-        const role = new vault.kubernetes.AuthBackendRole(
+        const role = kubernetesLoginRole(
             `${name}-role`,
             {
-                backend: args.authMount,
+                authMount: args.authMount,
                 roleName: args.roleName,
-                boundServiceAccountNames: [args.serviceAccount],
-                boundServiceAccountNamespaces: [args.namespace],
+                serviceAccounts: [args.serviceAccount],
+                namespace: args.namespace,
                 audience: args.audience,
-                tokenPolicies: [policy.name],
-                tokenTtl: durationToSeconds(args.tokenTtl),
+                tokenTtl: args.tokenTtl,
+                policies: [policy.name],
             },
             child,
         );

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as vault from "@pulumi/vault";
-import { durationToSeconds } from "./duration";
+import { kubernetesLoginRole } from "./kubernetesLoginRole";
 import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link RegistryReaderRole}. */
@@ -33,16 +32,16 @@ export class RegistryReaderRole extends pulumi.ComponentResource {
     constructor(name: string, args: RegistryReaderRoleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gitops-platform:vault:RegistryReaderRole", name, {}, opts);
         requireProvider(this, "vault");
-        const role = new vault.kubernetes.AuthBackendRole(
+        const role = kubernetesLoginRole(
             `${name}-role`,
             {
-                backend: args.authMount,
+                authMount: args.authMount,
                 roleName: args.roleName,
-                boundServiceAccountNames: [args.serviceAccount],
-                boundServiceAccountNamespaces: [args.namespace],
+                serviceAccounts: [args.serviceAccount],
+                namespace: args.namespace,
                 audience: args.audience,
-                tokenPolicies: [args.registryPolicyName],
-                tokenTtl: durationToSeconds(args.tokenTtl),
+                tokenTtl: args.tokenTtl,
+                policies: [args.registryPolicyName],
             },
             { parent: this },
         );

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesLoginRole } from "./kubernetesLoginRole";
 import * as vault from "@pulumi/vault";
-import { durationToSeconds } from "./duration";
 import { writerPolicy } from "./policies";
 import { requireProvider } from "../requireProvider";
 
@@ -60,16 +60,16 @@ export class VaultWriter extends pulumi.ComponentResource {
             },
             childOpts,
         );
-        const role = new vault.kubernetes.AuthBackendRole(
+        const role = kubernetesLoginRole(
             `${name}-role`,
             {
-                backend: args.authMount,
+                authMount: args.authMount,
                 roleName: args.roleName,
-                boundServiceAccountNames: [args.serviceAccount],
-                boundServiceAccountNamespaces: [args.namespace],
+                serviceAccounts: [args.serviceAccount],
+                namespace: args.namespace,
                 audience: args.audience,
-                tokenPolicies: [policy.name],
-                tokenTtl: durationToSeconds(args.tokenTtl),
+                tokenTtl: args.tokenTtl,
+                policies: [policy.name],
             },
             childOpts,
         );
