@@ -28,6 +28,7 @@ import {
     type SizeResult,
     type StateResource,
 } from "./lib/bench";
+import { parsePreflightTimings, TIMINGS_ENV } from "../stacks/preflightTimings";
 
 /** Servers and directories scripts/bench.sh set up (environment variables). */
 interface BenchEnv {
@@ -144,6 +145,7 @@ function measureSize(env: BenchEnv, opts: BenchOptions, n: number): SizeResult {
     fs.writeFileSync(script, shellScript(reads, { vaultAddr: env.vaultAddress, vaultHeaderFile: vaultHeader, gitlabUrl: env.gitlabUrl, gitlabHeaderFile: gitlabHeader }));
 
     const previewMs: number[] = [], driftMs: number[] = [], shellMs: number[] = [];
+    const preflightMs = { vault: [] as number[], cluster: [] as number[] };
     let shellFailures: string[] = [];
     // kubectl's discovery cache for this API server, as on the workstation of whoever ran the old scripts
     timed(env, `${stack}-kubectl-warmup.log`, "kubectl", ["api-resources", "-o", "name"]);
@@ -151,6 +153,11 @@ function measureSize(env: BenchEnv, opts: BenchOptions, n: number): SizeResult {
         const pv = timed(env, `${stack}-preview-${i}.log`, "pulumi", p(["preview", "--expect-no-changes"]));
         if (pv.code !== 0) problems.push(`preview ${i} exited ${pv.code} (${pv.log}): ${tail(pv.log, 6)}`);
         previewMs.push(pv.ms);
+        const pf = parsePreflightTimings(fs.readFileSync(pv.log, "utf8"));
+        if (pf) {
+            preflightMs.vault.push(pf.vault);
+            preflightMs.cluster.push(pf.cluster);
+        }
         const dr = timed(env, `${stack}-drift-${i}.log`, "node", ["--import", "tsx", path.join(env.root, "ops", "drift.ts"), "--stack", stack, "--out", path.join(env.work, "reports", `${stack}-${i}`)]);
         if (dr.code !== 0) problems.push(`drift check ${i} exited ${dr.code}, want 0 (${dr.log}): ${tail(dr.log, 6)}`);
         driftMs.push(dr.ms);
@@ -167,7 +174,7 @@ function measureSize(env: BenchEnv, opts: BenchOptions, n: number): SizeResult {
     else must(env, `${stack}-rm.log`, "pulumi", ["stack", "rm", "--yes", "--stack", stack]);
     say(`${stack}: destroy ${sec(destroy.ms)}`);
     for (const pr of problems) say(`${stack}: PROBLEM ${pr}`);
-    return { envs: n, stack, counts, upMs: up.ms, previewMs, driftMs, shellMs, shellFailures, destroyMs: destroy.ms, problems };
+    return { envs: n, stack, counts, upMs: up.ms, previewMs, driftMs, shellMs, shellFailures, destroyMs: destroy.ms, problems, preflightMs };
 }
 
 /** A floor: a no-op preview of a program that registers nothing, in its own project next to the benchmark's. */
@@ -244,6 +251,8 @@ async function main(argv: string[]): Promise<number> {
     if (opts.pulumiYaml && !fs.existsSync(opts.pulumiYaml)) throw new UsageError(`--pulumi-yaml: no file ${opts.pulumiYaml}\nusage: ${BENCH_USAGE}`);
     if (values.check) return 0; // scripts/bench.sh: the arguments are valid, start the servers
     const env = benchEnv();
+    // The program logs its own preflight checks' time (stacks/main.ts), shown as "preflight ms".
+    process.env[TIMINGS_ENV] = "1";
     fs.mkdirSync(path.join(env.work, "logs"), { recursive: true });
     const pulumiYaml = fs.readFileSync(path.join(env.work, "Pulumi.yaml"), "utf8");
     const start = { at: new Date().toISOString(), ...machineLoad() };

@@ -10,6 +10,7 @@ import { buildPlatform } from "./program";
 import { STACK_LABEL, stackIdentity } from "./stackIdentity";
 import { vaultPreflight } from "./vaultPreflight";
 import { clusterPreflight, serviceAccountWarnings } from "./clusterPreflight";
+import { preflightTimingsLine, TIMINGS_ENV } from "./preflightTimings";
 
 /** How the run inspects the live servers; unit tests replace these (no network under mocks). */
 export const inspect = {
@@ -25,8 +26,11 @@ export const inspect = {
 export async function runPlatform() {
     const config = loadConfig();
     const id = stackIdentity(pulumi.getOrganization(), pulumi.getProject(), config.stack, config.pathPrefix);
+    const t0 = performance.now();
     const existing = await inspect.vault(config, id.owner, undefined, id);
+    const t1 = performance.now();
     await inspect.namespaces(config, id.labels[STACK_LABEL]);
+    if (process.env[TIMINGS_ENV] === "1") pulumi.log.info(preflightTimingsLine(t1 - t0, performance.now() - t1));
     for (const warning of await inspect.serviceAccounts(config)) {
         pulumi.log.warn(warning);
     }

@@ -320,7 +320,10 @@ export interface SizeResult {
     destroyMs: number;
     /** Steps that did not exit as expected (the figure is still recorded). */
     problems: string[];
+    /** The program's own preflight checks during each no-op preview (GITOPS_PLATFORM_TIMINGS), when it logged them. */
+    preflightMs?: { vault: number[]; cluster: number[] };
 }
+
 
 /** Derived figures of one size (medians). */
 export interface SizeSummary {
@@ -334,6 +337,8 @@ export interface SizeSummary {
     shellS: number;
     driftOverShell: number;
     destroyS: number;
+    /** Median ms of the program's Vault and cluster preflight checks in a no-op preview, when logged. */
+    preflightMs?: { vault: number; cluster: number };
 }
 
 /** Medians and ratios of one size. */
@@ -351,6 +356,9 @@ export function summarize(r: SizeResult): SizeSummary {
         shellS: shell / 1000,
         driftOverShell: drift / shell,
         destroyS: r.destroyMs / 1000,
+        ...(r.preflightMs && r.preflightMs.vault.length > 0
+            ? { preflightMs: { vault: Math.round(median(r.preflightMs.vault)), cluster: Math.round(median(r.preflightMs.cluster)) } }
+            : {}),
     };
 }
 
@@ -370,10 +378,11 @@ const s1 = (x: number) => x.toFixed(1);
 
 /** The printed table: one row per size (medians), then the per-environment cost of each step. */
 export function benchTable(results: SizeResult[]): string {
-    const head = ["envs", "resources", "objects", "up s", "preview s", "ms/resource", "drift s", "shell s", "drift/shell", "destroy s"];
+    const head = ["envs", "resources", "objects", "up s", "preview s", "ms/resource", "preflight ms", "drift s", "shell s", "drift/shell", "destroy s"];
     const rows = results.map((r) => {
         const s = summarize(r);
-        return [String(s.envs), String(s.resources), String(s.objects), s1(s.upS), s1(s.previewS), s.previewMsPerResource.toFixed(0), s1(s.driftS), s1(s.shellS), `${s.driftOverShell.toFixed(1)}x`, s1(s.destroyS)];
+        const pf = s.preflightMs === undefined ? "-" : `${s.preflightMs.vault}+${s.preflightMs.cluster}`;
+        return [String(s.envs), String(s.resources), String(s.objects), s1(s.upS), s1(s.previewS), s.previewMsPerResource.toFixed(0), pf, s1(s.driftS), s1(s.shellS), `${s.driftOverShell.toFixed(1)}x`, s1(s.destroyS)];
     });
     const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padStart(width[i])).join("  ");

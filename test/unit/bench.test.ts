@@ -21,6 +21,7 @@ import {
     type SizeResult,
     type StateResource,
 } from "../../ops/lib/bench";
+import { parsePreflightTimings, preflightTimingsLine } from "../../stacks/preflightTimings";
 import { UsageError } from "../../ops/lib/cli";
 
 describe("bench arguments", () => {
@@ -201,8 +202,17 @@ describe("statistics and table", () => {
     it("table: a row per size and the fit", () => {
         const t = benchTable([size(2, [5000]), size(10, [7000])]);
         const lines = t.split("\n");
-        assert.match(lines[0], /envs\s+resources\s+objects\s+up s\s+preview s\s+ms\/resource\s+drift s\s+shell s\s+drift\/shell\s+destroy s/);
-        assert.match(lines[1], /^\s*2\s+40\s+16\s+20\.0\s+5\.0\s+125\s+9\.0\s+3\.0\s+3\.0x\s+8\.0$/);
+        assert.match(lines[0], /envs\s+resources\s+objects\s+up s\s+preview s\s+ms\/resource\s+preflight ms\s+drift s\s+shell s\s+drift\/shell\s+destroy s/);
+        assert.match(lines[1], /^\s*2\s+40\s+16\s+20\.0\s+5\.0\s+125\s+-\s+9\.0\s+3\.0\s+3\.0x\s+8\.0$/);
         assert.match(t, /preview 4\.5 s \+ 0\.25 s\/env/);
+    });
+    it("preflight: the line the program logs with GITOPS_PLATFORM_TIMINGS=1 is parsed, its medians summarized and shown as vault+cluster", () => {
+        const line = preflightTimingsLine(41.6, 7.2);
+        assert.equal(line, "preflight timings: vault 42 ms, cluster 7 ms");
+        assert.deepEqual(parsePreflightTimings(`Diagnostics:\n  pulumi:pulumi:Stack (gitops-platform-bench-2):\n    ${line}\n`), { vault: 42, cluster: 7 });
+        assert.equal(parsePreflightTimings("no such line"), undefined);
+        const r = { ...size(2, [5000]), preflightMs: { vault: [40, 90, 50], cluster: [7, 9, 8] } };
+        assert.deepEqual(summarize(r).preflightMs, { vault: 50, cluster: 8 });
+        assert.match(benchTable([r]).split("\n")[1], /\s125\s+50\+8\s+9\.0\s/);
     });
 });
