@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { kubernetesLoginRole } from "./kubernetesLoginRole";
+import { kubernetesLoginRole, type LoginCheckArgs } from "./kubernetesLoginRole";
 import * as vault from "@pulumi/vault";
 import { kvSecretReadPolicy } from "./policies";
 import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link KvSecretReader}. */
-export interface KvSecretReaderArgs {
+export interface KvSecretReaderArgs extends LoginCheckArgs {
     /** KV v2 mount path (an Output ties the policy to the mount's creation). */
     kvMount: pulumi.Input<string>;
     /** KV path (no mount, no `data/`) of the one secret, e.g. `<prefix>/platform/stacks/dev/cloudflare-tunnel`. */
@@ -14,18 +14,12 @@ export interface KvSecretReaderArgs {
     purpose: string;
     /** Policy name, e.g. `cloudflared-read-dev`. */
     policyName: string;
-    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
-    authMount: pulumi.Input<string>;
     /** Role name, e.g. `cloudflared`. */
     roleName: string;
     /** The one ServiceAccount that may log in, e.g. `cloudflared`. */
     serviceAccount: string;
     /** Its namespace, e.g. `poc-cloudflared`. */
     namespace: string;
-    /** Audience the login JWT must carry, e.g. `vault`. */
-    audience: string;
-    /** Token TTL as a duration, e.g. `1h`. */
-    tokenTtl: string;
 }
 
 /**

@@ -1,21 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { kubernetesLoginRole } from "./kubernetesLoginRole";
+import { kubernetesLoginRole, type LoginCheckArgs } from "./kubernetesLoginRole";
 import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link RegistryReaderRole}. */
-export interface RegistryReaderRoleArgs {
-    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
-    authMount: pulumi.Input<string>;
+export interface RegistryReaderRoleArgs extends LoginCheckArgs {
     /** Role name, e.g. `argocd-regsecret`. */
     roleName: string;
     /** Namespace of the ServiceAccount, e.g. `argocd`. */
     namespace: string;
     /** The one ServiceAccount that may log in, e.g. `gitops-platform-regsecret`. */
     serviceAccount: string;
-    /** Audience the login JWT must carry, e.g. `vault`. */
-    audience: string;
-    /** Token TTL as a duration, e.g. `1h`. */
-    tokenTtl: string;
     /** The policy that reads the registry credentials and nothing else (VaultPlatform's `registry-read-<stack>`). */
     registryPolicyName: pulumi.Input<string>;
 }

@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { kubernetesLoginRole } from "./kubernetesLoginRole";
+import { kubernetesLoginRole, type LoginCheckArgs } from "./kubernetesLoginRole";
 import * as vault from "@pulumi/vault";
 import { serviceReadPolicy } from "./policies";
 import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link ServiceAccess}. */
-export interface ServiceAccessArgs {
+export interface ServiceAccessArgs extends LoginCheckArgs {
     /** Service name, e.g. `api-gateway`. */
     service: string;
     /** Environment name, e.g. `dev`. */
@@ -18,12 +18,6 @@ export interface ServiceAccessArgs {
     kvMount: pulumi.Input<string>;
     /** Prefix under the mount, e.g. `gitops-poc-dzha`. */
     pathPrefix: string;
-    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
-    authMount: pulumi.Input<string>;
-    /** Audience the login JWT must carry, e.g. `vault`. */
-    audience: string;
-    /** Token TTL as a duration, e.g. `1h`. */
-    tokenTtl: string;
     /** Policy name. @default "<namespace>-<service>-read" */
     policyName?: string;
     /** Role name. @default "<namespace>-<service>" */

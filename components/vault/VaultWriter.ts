@@ -1,11 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { kubernetesLoginRole } from "./kubernetesLoginRole";
+import { kubernetesLoginRole, type LoginCheckArgs } from "./kubernetesLoginRole";
 import * as vault from "@pulumi/vault";
 import { writerPolicy } from "./policies";
 import { requireProvider } from "../requireProvider";
 
 /** Arguments of {@link VaultWriter}. */
-export interface VaultWriterArgs {
+export interface VaultWriterArgs extends LoginCheckArgs {
     /** Writer name, e.g. `vault-sync-operator`. */
     writer: string;
     /** Namespace of the writer's ServiceAccount, e.g. `vault-sync-operator-system`. */
@@ -18,12 +18,6 @@ export interface VaultWriterArgs {
     prefix: string;
     /** Also grant `read` there. @default false */
     read?: boolean;
-    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
-    authMount: pulumi.Input<string>;
-    /** Audience the login JWT must carry, e.g. `vault`. */
-    audience: string;
-    /** Token TTL as a duration, e.g. `1h`. */
-    tokenTtl: string;
     /** Policy name, per stack, e.g. `vault-sync-operator-write-dev`. */
     policyName: string;
     /** Role name, per stack, e.g. `vault-sync-operator-dev`. */

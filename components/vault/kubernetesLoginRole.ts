@@ -2,6 +2,16 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { durationToSeconds } from "./duration";
 
+/** How a workload's Vault role checks its login: the auth backend, the JWT audience, the token TTL. */
+export interface LoginCheckArgs {
+    /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
+    authMount: pulumi.Input<string>;
+    /** Audience the login JWT must carry, e.g. `vault`. */
+    audience: string;
+    /** Token TTL as a duration, e.g. `1h`. */
+    tokenTtl: string;
+}
+
 /** Arguments of {@link kubernetesLoginRole}. */
 export interface KubernetesLoginRoleArgs {
     /** Kubernetes auth backend path (an Output ties the role to the backend's configuration). */
