@@ -19,6 +19,7 @@ import * as gitlab from "./client";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
 import { apiTokenSession } from "./apiTokenSession";
+import { UNKNOWN } from "../dynamic/inputValues";
 
 /** Inputs of the dynamic resource. */
 export interface ProjectInputs {
@@ -47,8 +48,6 @@ export interface ProjectProviderSettings {
     timeoutMs?: number;
     retry?: gitlab.RetryOptions;
 }
-
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** `group/sub/name` → namespace `group/sub` and project path `name`. */
 export function splitProjectPath(full: string): { namespace: string; path: string } {

@@ -22,6 +22,7 @@ import * as crypto from "crypto";
 import * as kv from "./kvClient";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { UNKNOWN } from "../dynamic/inputValues";
 
 /** custom_metadata key naming the owning stack. */
 export const OWNER_KEY = "gitops-platform-owner";
@@ -61,9 +62,6 @@ export interface OwnedKvSecretProviderSettings {
     /** Per-request timeout in ms. Default 30000. */
     timeoutMs?: number;
 }
-
-/** Pulumi's marker for values unknown during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** sha256 (hex) of the data with keys sorted, so equal maps hash equally. */
 export function dataSha256(data: Record<string, unknown>): string {

@@ -19,6 +19,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import * as kv from "./kvClient";
 import { providerCodeChanged } from "../dynamic/providerCode";
 import { configValue } from "../dynamic/providerConfig";
+import { UNKNOWN } from "../dynamic/inputValues";
 
 /** The placeholder's content: one key telling whoever reads it what to do. */
 export const PLACEHOLDER_DATA: Readonly<Record<string, string>> = Object.freeze({
@@ -51,8 +52,6 @@ export interface ServicePlaceholderProviderSettings {
 
 /** Vault's answer to a check-and-set write on a path that already has a version. */
 const CAS_MISMATCH = /check-and-set parameter did not match/i;
-/** Pulumi's marker for values unknown during preview. */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 /** True when `e` is Vault refusing a cas=0 write because the path already exists. */
 export function isCasMismatch(e: unknown): boolean {
