@@ -24,8 +24,9 @@ say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 (cd "$ROOT" && node --import tsx ops/bench.ts --check "$@")
 
 [[ -d "$ROOT/node_modules/@pulumi/pulumi" ]] || { echo "bench: run npm ci first (no node_modules)" >&2; exit 1; }
-CRDS="${GITOPS_PLATFORM_CRDS:-$ROOT/../shared/fixtures/crds}"
-case "$CRDS" in /*) ;; *) CRDS="$ROOT/$CRDS" ;; esac
+# shellcheck source=e2e/crds.sh
+source "$ROOT/scripts/e2e/crds.sh"
+CRDS=$(crds_dir "$ROOT")
 compgen -G "$CRDS/*.yaml" >/dev/null || { echo "bench: no CRD fixtures at $CRDS (set GITOPS_PLATFORM_CRDS): the stack's custom resources need them" >&2; exit 1; }
 export GITOPS_PLATFORM_CRDS=$CRDS
 

@@ -32,8 +32,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE="${GITOPS_PLATFORM_CACHE:-$HOME/.cache/gitops-platform}"
 BIN="${E2E_BIN:-$CACHE/toolchain/bin}"
-CRDS="${GITOPS_PLATFORM_CRDS:-$ROOT/../shared/fixtures/crds}"
-case "$CRDS" in /*) ;; *) CRDS="$ROOT/$CRDS" ;; esac
+# shellcheck source=crds.sh
+source "$ROOT/scripts/e2e/crds.sh"
+CRDS=$(crds_dir "$ROOT")
 
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -31,8 +31,9 @@ e2e_preflight() {
   [[ -d "$ROOT/node_modules/@pulumi/pulumi" ]] || { echo "$NAME: run npm ci first (no node_modules)" >&2; exit 1; }
   # Without the operators' CRDs the API server rejects the program's custom resources. The fixture
   # folder lives beside the clone (shared/); when it is absent the test is skipped, saying why.
-  CRDS="${GITOPS_PLATFORM_CRDS:-$ROOT/../shared/fixtures/crds}"
-  case "$CRDS" in /*) ;; *) CRDS="$ROOT/$CRDS" ;; esac
+  # shellcheck source=../../scripts/e2e/crds.sh
+  source "$ROOT/scripts/e2e/crds.sh"
+  CRDS=$(crds_dir "$ROOT")
   if ! compgen -G "$CRDS/*.yaml" >/dev/null; then
     echo "[$NAME] SKIP - no CRD fixtures at $CRDS (set GITOPS_PLATFORM_CRDS)" >&2
     echo "$NAME: 0 passed, 0 failed, 1 skipped"

@@ -8,8 +8,9 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # The clones live in a temp dir, where the default ../shared/fixtures/crds does not exist: pass this
 # checkout's CRD fixtures as an absolute path (without them operators.sh would skip, and pass).
-CRDS="${GITOPS_PLATFORM_CRDS:-$ROOT/../shared/fixtures/crds}"
-case "$CRDS" in /*) ;; *) CRDS="$ROOT/$CRDS" ;; esac
+# shellcheck source=../../scripts/e2e/crds.sh
+source "$ROOT/scripts/e2e/crds.sh"
+CRDS=$(crds_dir "$ROOT")
 compgen -G "$CRDS/*.yaml" >/dev/null || { echo "mutations: no CRD fixtures at $CRDS (set GITOPS_PLATFORM_CRDS)" >&2; exit 1; }
 export GITOPS_PLATFORM_CRDS=$CRDS
 
